@@ -1,0 +1,28 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { optionsProperty, waitForCompletionProperty } from './actions/descriptions';
+import { editImage, getResult, operationProperty } from './actions';
+import { router } from './actions/router';
+
+export class WaveSpeed implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WaveSpeed',
+		name: 'waveSpeed',
+		icon: { light: 'file:wavespeed.svg', dark: 'file:wavespeed.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ {"editImage": "Edit Image", "getResult": "Get Result"}[$parameter["operation"]] }}',
+		description: 'Edit images with WaveSpeed AI (GPT Image 2 Edit)',
+		defaults: { name: 'WaveSpeed' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'wavespeedApi', required: true }],
+		properties: [operationProperty, ...editImage.description, ...getResult.description, waitForCompletionProperty, optionsProperty],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

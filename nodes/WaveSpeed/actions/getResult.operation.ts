@@ -1,0 +1,42 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { parameterError } from '../helpers/itemErrors';
+import { buildOutputItem } from '../helpers/output';
+import { waitForTask } from '../helpers/polling';
+import { assertTaskNotFailed, fetchTask } from '../helpers/task';
+import { readWaitSettings } from './descriptions';
+import type { RunContext } from './runContext';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Task ID',
+		name: 'taskId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. {{ $json.id }}',
+		description: 'The "id" of a WaveSpeed task, as returned by Edit Image',
+	},
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['getResult'] } }, properties);
+
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	run: RunContext,
+): Promise<INodeExecutionData> {
+	const taskId = String(this.getNodeParameter('taskId', itemIndex, '') ?? '').trim();
+	if (!taskId) throw parameterError(this.getNode(), itemIndex, 'Task ID', 'The task ID is empty');
+	const settings = readWaitSettings(this, itemIndex);
+	const startedAtMs = Date.now();
+
+	let task = await fetchTask(this, taskId, itemIndex, run.signal);
+	run.submittedTasks.set(itemIndex, taskId);
+	if (settings.waitForCompletion) {
+		task = await waitForTask(this, task, { ...settings, itemIndex, startedAtMs, signal: run.signal });
+	}
+	assertTaskNotFailed(this, task, itemIndex);
+	return await buildOutputItem(this, task, { ...settings, itemIndex, signal: run.signal });
+}

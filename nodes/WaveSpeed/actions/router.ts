@@ -1,0 +1,74 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { runPool } from '../helpers/concurrency';
+import { getTaskId } from '../helpers/itemErrors';
+import { readMaxConcurrency } from './descriptions';
+import * as operations from './index';
+import type { Operation } from './index';
+import { createRunContext } from './runContext';
+
+/**
+ * Runs the chosen operation for every item in a bounded pool, keeping input order and pairedItem. The one place
+ * that decides what an item's error does: becomes an output item (Continue On Fail) or fails the node.
+ */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const operation = this.getNodeParameter('operation', 0) as Operation;
+	const handler = operations[operation];
+	if (!handler) {
+		throw new NodeOperationError(this.getNode(), `The operation "${String(operation)}" is not supported`);
+	}
+
+	const continueOnFail = this.continueOnFail();
+	const maxConcurrency = readMaxConcurrency(this);
+	const failFast = new AbortController();
+	const run = createRunContext(this.getExecutionCancelSignal?.(), failFast.signal);
+	let firstFailure: { itemIndex: number; error: Error } | undefined;
+
+	const results = await runPool(
+		items.length,
+		maxConcurrency,
+		async (itemIndex) => {
+			try {
+				return await handler.execute.call(this, itemIndex, run);
+			} catch (error) {
+				if (!continueOnFail && !firstFailure) {
+					firstFailure = { itemIndex, error: error as Error };
+					// No new task is submitted and waits end: the node is about to fail anyway.
+					failFast.abort();
+				}
+				throw error;
+			}
+		},
+		() => !run.signal.aborted,
+	);
+
+	if (firstFailure) throw describeLeftBehind(firstFailure.error, firstFailure.itemIndex, run.submittedTasks);
+
+	const output: INodeExecutionData[] = [];
+	results.forEach((result, itemIndex) => {
+		if (result?.status === 'fulfilled') {
+			output.push({ ...result.value, pairedItem: { item: itemIndex } });
+			return;
+		}
+		const error: Error =
+			result?.reason ?? new NodeOperationError(this.getNode(), 'The execution was stopped before this item ran');
+		const taskId = getTaskId(error) ?? run.submittedTasks.get(itemIndex);
+		output.push({ json: { error: error.message, ...(taskId ? { id: taskId } : {}) }, pairedItem: { item: itemIndex } });
+	});
+	return [output];
+}
+
+/** The node fails on one item; tasks other items already paid for are named, so Get Result can collect them. */
+function describeLeftBehind(error: Error, failedItemIndex: number, submittedTasks: Map<number, string>): Error {
+	const others = [...submittedTasks.entries()]
+		.filter(([itemIndex]) => itemIndex !== failedItemIndex)
+		.sort(([a], [b]) => a - b);
+	if (others.length === 0) return error;
+	const list = others.map(([itemIndex, taskId]) => `item ${itemIndex}: ${taskId}`).join(', ');
+	const note = `Tasks already submitted for other items (use "Get Result" to collect them): ${list}`;
+	const withDescription = error as Error & { description?: string | null };
+	withDescription.description = [withDescription.description, note].filter(Boolean).join('\n\n');
+	return error;
+}

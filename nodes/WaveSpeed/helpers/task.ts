@@ -1,0 +1,77 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { apiRequest, getHttpStatus } from '../transport';
+import { prefixMessage, taskError } from './itemErrors';
+import { EDIT_IMAGE_ENDPOINT } from './model';
+import { describeFailure, isFailed } from './taskStatus';
+import type { EditImageRequest, Task } from './types';
+
+/** How long past the wait limit a sync-mode submit may stay open before we give up on the reply. */
+const SYNC_REPLY_MARGIN_MS = 30_000;
+
+export interface SubmitOptions {
+	itemIndex: number;
+	signal?: AbortSignal;
+	/** Sync mode: WaveSpeed holds the reply until the task ends (or its own wait runs out). */
+	syncTimeoutMs?: number;
+}
+
+/**
+ * Submits one billed task. Retried only where WaveSpeed cannot have created it (see transport/retry), so a task
+ * is never paid for twice.
+ */
+export async function submitEditTask(
+	ctx: IExecuteFunctions,
+	request: EditImageRequest,
+	options: SubmitOptions,
+): Promise<Task> {
+	if (options.signal?.aborted) {
+		throw new NodeOperationError(ctx.getNode(), 'The execution was stopped before this task was submitted', {
+			itemIndex: options.itemIndex,
+		});
+	}
+	const sync = options.syncTimeoutMs !== undefined;
+	return await apiRequest<Task>(ctx, {
+		method: 'POST',
+		path: EDIT_IMAGE_ENDPOINT,
+		kind: 'submit',
+		itemIndex: options.itemIndex,
+		signal: options.signal,
+		body: { ...request, ...(sync ? { enable_sync_mode: true } : {}) },
+		timeoutMs: sync ? options.syncTimeoutMs! + SYNC_REPLY_MARGIN_MS : undefined,
+	});
+}
+
+export async function fetchTask(
+	ctx: IExecuteFunctions,
+	taskId: string,
+	itemIndex: number,
+	signal?: AbortSignal,
+): Promise<Task> {
+	try {
+		return await apiRequest<Task>(ctx, {
+			method: 'GET',
+			path: `/api/v3/predictions/${encodeURIComponent(taskId)}/result`,
+			kind: 'read',
+			itemIndex,
+			signal,
+		});
+	} catch (error) {
+		if (getHttpStatus(error) === 404) {
+			throw taskError(
+				ctx.getNode(),
+				itemIndex,
+				taskId,
+				`WaveSpeed does not know task ID "${taskId}" [item ${itemIndex}, parameter "Task ID"]`,
+				'Check the ID: it is the "id" field of an Edit Image output.',
+			);
+		}
+		throw prefixMessage(error, `Task ${taskId}`);
+	}
+}
+
+/** A task that ended failed, cancelled, timeout or deleted is an error for its item, quoting WaveSpeed's reason. */
+export function assertTaskNotFailed(ctx: IExecuteFunctions, task: Task, itemIndex: number): void {
+	if (isFailed(task.status)) throw taskError(ctx.getNode(), itemIndex, task.id, describeFailure(task));
+}

@@ -1,0 +1,145 @@
+import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import type { Envelope } from '../helpers/types';
+import type { RequestKind } from './retry';
+import { mayHaveCreatedTask, parseRetryAfterMs } from './retry';
+import { AttemptFailure, Cancelled, withRetries } from './retryLoop';
+
+export const CREDENTIAL_TYPE = 'wavespeedApi';
+export const DEFAULT_BASE_URL = 'https://api.wavespeed.ai';
+const DEFAULT_API_TIMEOUT_MS = 60_000;
+
+export interface ApiCall {
+	method: IHttpRequestMethods;
+	path: string;
+	kind: RequestKind;
+	itemIndex: number;
+	body?: IDataObject | Buffer;
+	headers?: IDataObject;
+	/** Per attempt: a hung connection fails the attempt instead of stalling the item. */
+	timeoutMs?: number;
+	signal?: AbortSignal;
+}
+
+/** Why a call failed, for callers that react to it (a 404 on the upload route, an unknown task id). */
+export function getHttpStatus(error: unknown): number | undefined {
+	const httpCode = (error as NodeApiError | undefined)?.httpCode;
+	return httpCode ? Number(httpCode) : undefined;
+}
+
+/**
+ * Calls WaveSpeed's API with the credential's key and base URL, unwraps the `{code, message, data}` envelope and
+ * retries what the rules in ./retry allow. The only place that reads the credential.
+ */
+export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Promise<T> {
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE, call.itemIndex);
+	const baseUrl = String(credentials.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
+	const apiKey = String(credentials.apiKey ?? '');
+
+	const sendOnce = async (): Promise<T> => {
+		const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+			method: call.method,
+			url: `${baseUrl}${call.path}`,
+			body: call.body,
+			headers: call.headers,
+			json: !Buffer.isBuffer(call.body),
+			// The raw text, so an unreadable body is told apart from a good one instead of passed on as a string.
+			encoding: 'text',
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: call.timeoutMs ?? DEFAULT_API_TIMEOUT_MS,
+			abortSignal: call.signal,
+		})) as IN8nHttpFullResponse;
+		return unwrapEnvelope<T>(response);
+	};
+
+	try {
+		return await withRetries({ kind: call.kind, signal: call.signal }, sendOnce);
+	} catch (error) {
+		throw toNodeError(ctx, call, error, apiKey);
+	}
+}
+
+function unwrapEnvelope<T>(response: IN8nHttpFullResponse): T {
+	const { statusCode } = response;
+	const envelope = parseEnvelope(response.body);
+	const message = envelope?.message || response.statusMessage || `HTTP ${statusCode}`;
+	const retryAfterMs = parseRetryAfterMs(response.headers?.['retry-after'], Date.now());
+
+	if (statusCode < 200 || statusCode >= 300) {
+		throw new AttemptFailure({ type: 'status', statusCode }, message, retryAfterMs);
+	}
+	if (!envelope) {
+		throw new AttemptFailure({ type: 'badBody' }, `an unreadable reply (HTTP ${statusCode}, not JSON)`);
+	}
+	// The envelope code mirrors the HTTP status; a gateway that answers 200 around an error still means the error.
+	if (typeof envelope.code === 'number' && envelope.code >= 400) {
+		throw new AttemptFailure({ type: 'status', statusCode: envelope.code }, message, retryAfterMs);
+	}
+	if (envelope.data === null || envelope.data === undefined) {
+		throw new AttemptFailure({ type: 'badBody' }, `a reply without data (HTTP ${statusCode})`);
+	}
+	return envelope.data;
+}
+
+function parseEnvelope(body: unknown): Envelope<never> | undefined {
+	let value = body;
+	if (Buffer.isBuffer(value)) value = value.toString('utf8');
+	if (typeof value === 'string') {
+		try {
+			value = JSON.parse(value);
+		} catch {
+			return undefined;
+		}
+	}
+	if (value && typeof value === 'object' && 'data' in value) return value as Envelope<never>;
+	return undefined;
+}
+
+function toNodeError(ctx: IExecuteFunctions, call: ApiCall, error: unknown, apiKey: string): Error {
+	const redact = (text: string) => (apiKey.length >= 4 ? text.split(apiKey).join('***') : text);
+	if (error instanceof Cancelled) {
+		return new NodeOperationError(ctx.getNode(), error.message, { itemIndex: call.itemIndex });
+	}
+	if (!(error instanceof AttemptFailure)) {
+		// Not an HTTP outcome (a bad URL, a credential problem): keep n8n's message but never the request it carried.
+		const message = redact((error as Error)?.message ?? String(error));
+		return new NodeOperationError(ctx.getNode(), message, { itemIndex: call.itemIndex });
+	}
+
+	const { failure, attempts } = error;
+	const statusCode = failure.type === 'status' ? failure.statusCode : undefined;
+	const serverMessage = redact(error.message);
+	const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+	let message: string;
+	let description: string | undefined;
+
+	if (call.kind === 'submit' && mayHaveCreatedTask(failure)) {
+		message = `WaveSpeed may have created this task, but its reply was lost: ${serverMessage}`;
+		description =
+			'The task was not submitted again, so it is not billed twice. Check your WaveSpeed dashboard for a task ' +
+			'created at this time before you run this item again (n8n\'s "Retry On Fail" would submit and pay again).';
+	} else if (statusCode === 401) {
+		message = 'WaveSpeed did not accept the API key: it is invalid, or not activated yet';
+		description = 'Keys work only after the account\'s first top-up. Check the "WaveSpeed API" credential.';
+	} else if (statusCode === 403) {
+		message = `WaveSpeed refused the request (403): ${serverMessage}`;
+		description = 'The account may be suspended.';
+	} else if (statusCode === 413) {
+		message = `The image is too large for WaveSpeed (413): ${serverMessage}`;
+	} else if (statusCode === 429) {
+		message = `WaveSpeed is rate limiting this account (429)${tries}: ${serverMessage}`;
+		description = 'Lower "Max Concurrency" in the options, or raise the account\'s tier.';
+	} else if (statusCode !== undefined) {
+		message = `WaveSpeed answered ${statusCode}${tries}: ${serverMessage}`;
+	} else {
+		message = `WaveSpeed could not be reached${tries}: ${serverMessage}`;
+	}
+
+	return new NodeApiError(
+		ctx.getNode(),
+		{ message, description: description ?? '' } as JsonObject,
+		{ message, description, httpCode: statusCode ? String(statusCode) : undefined, itemIndex: call.itemIndex },
+	);
+}

@@ -1,0 +1,85 @@
+import { sleepUnlessAborted } from './sleep';
+import type { Failure, RequestKind, RetryPolicy } from './retry';
+import {
+	DEFAULT_RETRY_POLICY,
+	RATE_LIMIT_MAX_ATTEMPTS,
+	getRetryDelayMs,
+	isRetryable,
+} from './retry';
+
+/** One failed attempt, in terms the retry rules understand. */
+export class AttemptFailure extends Error {
+	attempts = 1;
+
+	constructor(
+		readonly failure: Failure,
+		message: string,
+		readonly retryAfterMs?: number,
+	) {
+		super(message);
+	}
+}
+
+export class Cancelled extends Error {
+	constructor() {
+		super('The execution was cancelled');
+	}
+}
+
+/** Node's and axios's error codes, which n8n's helpers wrap one or two levels deep. */
+export function getNetworkErrorCode(error: unknown): string | undefined {
+	let current: unknown = error;
+	for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+		const { code, message } = current as { code?: unknown; message?: unknown };
+		if (typeof code === 'string' && /^(E[A-Z_]+|UND_ERR_[A-Z_]+|ERR_[A-Z_]+)$/.test(code)) return code;
+		if (typeof message === 'string') {
+			if (/socket hang up/i.test(message)) return 'ECONNRESET';
+			if (/timeout of \d+ms exceeded/i.test(message)) return 'ECONNABORTED';
+		}
+		current = (current as { cause?: unknown }).cause;
+	}
+	return undefined;
+}
+
+export interface RetryOptions {
+	kind: RequestKind;
+	signal?: AbortSignal;
+	policy?: RetryPolicy;
+}
+
+/**
+ * Runs `attempt` until it succeeds, or fails in a way the rules for `kind` do not retry. Rejects with the last
+ * AttemptFailure (its `attempts` set), with Cancelled when `signal` aborts, or with any other error as thrown.
+ */
+export async function withRetries<T>(options: RetryOptions, attempt: () => Promise<T>): Promise<T> {
+	const policy = options.policy ?? DEFAULT_RETRY_POLICY;
+	for (let attemptIndex = 0; ; attemptIndex++) {
+		if (options.signal?.aborted) throw new Cancelled();
+		let failure: AttemptFailure;
+		try {
+			return await attempt();
+		} catch (error) {
+			if (options.signal?.aborted) throw new Cancelled();
+			if (error instanceof AttemptFailure) {
+				failure = error;
+			} else {
+				const code = getNetworkErrorCode(error);
+				if (code === undefined || code === 'ERR_CANCELED') throw error;
+				failure = new AttemptFailure({ type: 'network', code }, describeNetworkError(code));
+			}
+		}
+		failure.attempts = attemptIndex + 1;
+		const isRateLimit = failure.failure.type === 'status' && failure.failure.statusCode === 429;
+		const maxAttempts = isRateLimit ? RATE_LIMIT_MAX_ATTEMPTS : policy.maxAttempts;
+		if (!isRetryable(options.kind, failure.failure) || failure.attempts >= maxAttempts) throw failure;
+		await sleepUnlessAborted(getRetryDelayMs(attemptIndex, policy, failure.retryAfterMs), options.signal);
+	}
+}
+
+function describeNetworkError(code: string): string {
+	if (code === 'ECONNREFUSED') return 'the connection was refused (ECONNREFUSED)';
+	if (code === 'ECONNRESET') return 'the connection was reset (ECONNRESET)';
+	if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return `no reply in time (${code})`;
+	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the host name could not be resolved (${code})`;
+	return `a network error (${code})`;
+}
