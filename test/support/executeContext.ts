@@ -1,0 +1,133 @@
+/**
+ * A small IExecuteFunctions for unit and integration tests: parameters come from an object (or a function of the
+ * item index), HTTP goes for real through n8n's own outbound client to the local fake server, and binary data is
+ * kept in memory like n8n's default mode. Workflow-level tests use n8n's real executor instead (test/workflow).
+ */
+import { OutboundHttp } from '@n8n/backend-network';
+import { Container } from '@n8n/di';
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	INode,
+	INodeExecutionData,
+} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { WaveSpeed } from '../../nodes/WaveSpeed/WaveSpeed.node';
+
+export type ParamValue = unknown | ((itemIndex: number) => unknown);
+
+export interface ContextOptions {
+	params: Record<string, ParamValue>;
+	items?: INodeExecutionData[];
+	credentials?: { apiKey: string; baseUrl: string };
+	continueOnFail?: boolean;
+	cancelSignal?: AbortSignal;
+}
+
+export interface HttpCall {
+	options: IHttpRequestOptions;
+	authenticated: boolean;
+}
+
+export interface TestContext {
+	ctx: IExecuteFunctions;
+	httpCalls: HttpCall[];
+	logs: string[];
+}
+
+const sendRequest = async (options: IHttpRequestOptions) =>
+	await Container.get(OutboundHttp).requests().request(options);
+
+export function createExecuteContext(options: ContextOptions): TestContext {
+	const httpCalls: HttpCall[] = [];
+	const logs: string[] = [];
+	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
+	const node: INode = {
+		id: 'test-node',
+		name: 'WaveSpeed',
+		type: 'n8n-nodes-wavespeed.waveSpeed',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
+	const log = (level: string) => (message: string, meta?: unknown) =>
+		logs.push(`${level} ${message} ${meta ? JSON.stringify(meta) : ''}`);
+
+	const ctx = {
+		getInputData: () => items,
+		getNode: () => node,
+		continueOnFail: () => options.continueOnFail ?? false,
+		getExecutionCancelSignal: () => options.cancelSignal,
+		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
+			const value = options.params[name];
+			if (value === undefined) {
+				if (arguments.length >= 3) return fallback;
+				throw new Error(`Test context: no parameter "${name}"`);
+			}
+			return typeof value === 'function' ? (value as (i: number) => unknown)(itemIndex) : value;
+		},
+		getCredentials: async () => {
+			if (!options.credentials) throw new Error('Test context: no credentials');
+			return { ...options.credentials } as IDataObject;
+		},
+		logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+		helpers: {
+			httpRequest: async (request: IHttpRequestOptions) => {
+				httpCalls.push({ options: request, authenticated: false });
+				return await sendRequest(request);
+			},
+			// As n8n's: applies the credential's `authenticate` (here Bearer), wraps failures in NodeApiError.
+			httpRequestWithAuthentication: async (type: string, request: IHttpRequestOptions) => {
+				if (type !== 'wavespeedApi') throw new Error(`unexpected credential type ${type}`);
+				const headers = { ...(request.headers ?? {}), Authorization: `Bearer ${options.credentials?.apiKey}` };
+				const authenticated = { ...request, headers, abortSignal: options.cancelSignal ?? request.abortSignal };
+				httpCalls.push({ options: authenticated, authenticated: true });
+				try {
+					return await sendRequest(authenticated);
+				} catch (error) {
+					throw new NodeApiError(node, error as never);
+				}
+			},
+			assertBinaryData: (itemIndex: number, property: string): IBinaryData => {
+				const binary = items[itemIndex]?.binary?.[property];
+				if (!binary) throw new NodeOperationError(node, `No binary data property "${property}"`);
+				return binary;
+			},
+			getBinaryDataBuffer: async (itemIndex: number, property: string) => {
+				const binary = items[itemIndex]?.binary?.[property];
+				if (!binary) throw new NodeOperationError(node, `No binary data property "${property}"`);
+				return Buffer.from(binary.data, 'base64');
+			},
+			prepareBinaryData: async (buffer: Buffer, fileName?: string, mimeType?: string): Promise<IBinaryData> => ({
+				data: buffer.toString('base64'),
+				mimeType: mimeType ?? 'application/octet-stream',
+				fileName,
+				fileExtension: fileName?.split('.').pop(),
+				fileSize: `${buffer.length} B`,
+			}),
+		},
+	} as unknown as IExecuteFunctions;
+
+	return { ctx, httpCalls, logs };
+}
+
+/** Runs the node's execute() as n8n would, with `this` bound to the test context. */
+export async function runNode(context: TestContext): Promise<INodeExecutionData[]> {
+	const [output] = await new WaveSpeed().execute.call(context.ctx);
+	return output;
+}
+
+export function binaryItem(files: Record<string, { bytes: Buffer; mimeType?: string; fileName?: string }>, json: IDataObject = {}): INodeExecutionData {
+	const binary: Record<string, IBinaryData> = {};
+	for (const [property, file] of Object.entries(files)) {
+		binary[property] = {
+			data: file.bytes.toString('base64'),
+			mimeType: file.mimeType ?? 'image/png',
+			fileName: file.fileName ?? `${property}.png`,
+		};
+	}
+	return { json, binary };
+}

@@ -1,0 +1,461 @@
+/**
+ * A local HTTP server that speaks WaveSpeed's API as ../shared/wavespeed-api.md describes it: the envelope, task
+ * statuses, both upload flows, sync mode, CDN outputs, and fault switches for retry tests. Used by the tests, the
+ * benchmark and the local demo. Only node: built-ins, and only erasable TypeScript, so Node 24 can run it as is.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+import { makePlaceholderPng } from './placeholderPng.ts';
+
+export type Route =
+	| 'submit'
+	| 'result'
+	| 'ticket'
+	| 'legacyUpload'
+	| 'balance'
+	| 'put'
+	| 'media'
+	| 'download'
+	| 'unknown';
+
+const API_ROUTES: Route[] = ['submit', 'result', 'ticket', 'legacyUpload', 'balance'];
+
+export interface FaultRule {
+	/** Which requests: a route, every /api/v3 route ('api'), or everything ('any'). */
+	route: Route | 'api' | 'any';
+	kind: 'status' | 'reset' | 'brokenJson' | 'delay';
+	status?: number;
+	retryAfterSeconds?: number;
+	message?: string;
+	delayMs?: number;
+	/** Hit every Nth matching request (1: all of them). */
+	every?: number;
+	/** Stop after this many hits. */
+	times?: number;
+	seen?: number;
+	hits?: number;
+}
+
+export interface FakeOptions {
+	apiKey: string;
+	/** How long a task runs before it completes. */
+	inferenceMs: number;
+	/** Sync mode gives up after this and answers "processing" with code 5004. */
+	syncTimeoutMs: number;
+	/** Like a new account's "too many concurrent tasks" 429; 0 = no cap. */
+	maxConcurrentTasks: number;
+	maxUploadBytes: number;
+	outputWidth: number;
+	outputHeight: number;
+	/** Pads output PNGs to this size, for memory benchmarks. */
+	outputMinBytes: number;
+	/** The ticket route answers 404, as on a gateway that only has the legacy upload. */
+	ticketRouteMissing: boolean;
+}
+
+export interface FakeTask {
+	id: string;
+	request: Record<string, unknown>;
+	createdAtMs: number;
+	completeAtMs: number;
+	outcome: 'completed' | 'failed' | 'never';
+	failureCode?: number;
+	outputCount: number;
+	/** When a result poll first saw the end: the latency the node added is this minus completeAtMs. */
+	firstSeenDoneAtMs?: number;
+}
+
+export interface RecordedRequest {
+	method: string;
+	path: string;
+	route: Route;
+	headers: Record<string, string | string[] | undefined>;
+	bodyBytes: number;
+	atMs: number;
+}
+
+export interface FakeWaveSpeed {
+	url: string;
+	options: FakeOptions;
+	faults: FaultRule[];
+	tasks: Map<string, FakeTask>;
+	requests: RecordedRequest[];
+	/** Highest number of unfinished tasks seen at any submit. */
+	peakRunningTasks: number;
+	countRequests(route: Route): number;
+	/** Clears tasks, requests, faults and counters; keeps the options given at start. */
+	reset(): void;
+	close(): Promise<void>;
+}
+
+const ASPECT_RATIOS = ['1:1', '3:2', '2:3', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'];
+const UPLOAD_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
+const MODEL = 'openai/gpt-image-2/edit';
+
+export async function startFakeWaveSpeed(
+	overrides: Partial<FakeOptions> = {},
+	port = 0,
+	host = '127.0.0.1',
+): Promise<FakeWaveSpeed> {
+	const defaults: FakeOptions = {
+		apiKey: 'test-api-key-123',
+		inferenceMs: 50,
+		syncTimeoutMs: 5_000,
+		maxConcurrentTasks: 0,
+		maxUploadBytes: 32 * 1024 * 1024,
+		outputWidth: 64,
+		outputHeight: 64,
+		outputMinBytes: 0,
+		ticketRouteMissing: false,
+	};
+	const options: FakeOptions = { ...defaults, ...overrides };
+	const uploads = new Map<string, { bytes?: Buffer; size: number; contentType: string; signature: string; fileName: string }>();
+	const outputCache = new Map<string, Buffer>();
+	const sockets = new Set<Socket>();
+
+	const fake: FakeWaveSpeed = {
+		url: '',
+		options,
+		faults: [],
+		tasks: new Map(),
+		requests: [],
+		peakRunningTasks: 0,
+		countRequests: (route) => fake.requests.filter((request) => request.route === route).length,
+		reset() {
+			fake.faults.length = 0;
+			fake.tasks.clear();
+			fake.requests.length = 0;
+			fake.peakRunningTasks = 0;
+			Object.assign(options, defaults, overrides);
+			uploads.clear();
+			outputCache.clear();
+		},
+		close: async () =>
+			await new Promise<void>((resolve) => {
+				for (const socket of sockets) socket.destroy();
+				server.close(() => resolve());
+			}),
+	};
+
+	const statusOf = (task: FakeTask, nowMs: number): string => {
+		if (task.outcome === 'never' || nowMs < task.completeAtMs) {
+			return nowMs - task.createdAtMs < Math.min(20, options.inferenceMs / 2) ? 'created' : 'processing';
+		}
+		return task.outcome;
+	};
+
+	const taskJson = (task: FakeTask, nowMs: number): Record<string, unknown> => {
+		const status = statusOf(task, nowMs);
+		const done = status === 'completed';
+		const outputs = done
+			? Array.from({ length: task.outputCount }, (_, index) => `${fake.url}/cdn/${task.id}/output-${index}.png`)
+			: [];
+		return {
+			id: task.id,
+			model: MODEL,
+			outputs,
+			urls: { get: `${fake.url}/api/v3/predictions/${task.id}/result` },
+			has_nsfw_contents: outputs.map(() => false),
+			status,
+			created_at: new Date(task.createdAtMs).toISOString(),
+			error: status === 'failed' ? `Content policy violation: the request was refused (test task ${task.id})` : '',
+			...(status === 'failed' && task.failureCode ? { code: task.failureCode } : {}),
+			timings: { inference: done ? task.completeAtMs - task.createdAtMs : 0 },
+		};
+	};
+
+	const send = (res: ServerResponse, status: number, data: unknown, message = 'success', headers: Record<string, string> = {}) => {
+		const body = JSON.stringify({ code: status, message, data: status >= 400 ? null : data });
+		res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+		res.end(body);
+	};
+
+	const routeOf = (method: string, path: string): Route => {
+		if (method === 'POST' && path === '/api/v3/openai/gpt-image-2/edit') return 'submit';
+		if (method === 'GET' && /^\/api\/v3\/predictions\/[^/]+\/result$/.test(path)) return 'result';
+		if (method === 'POST' && path === '/api/v3/media/uploads') return 'ticket';
+		if (method === 'POST' && path === '/api/v3/media/upload/binary') return 'legacyUpload';
+		if (method === 'GET' && path === '/api/v3/balance') return 'balance';
+		if (method === 'PUT' && path.startsWith('/storage/')) return 'put';
+		if (method === 'GET' && path.startsWith('/media/')) return 'media';
+		if (method === 'GET' && path.startsWith('/cdn/')) return 'download';
+		return 'unknown';
+	};
+
+	const pickFault = (route: Route): FaultRule | undefined => {
+		for (const rule of fake.faults) {
+			const matches = rule.route === route || rule.route === 'any' || (rule.route === 'api' && API_ROUTES.includes(route));
+			if (!matches) continue;
+			rule.seen = (rule.seen ?? 0) + 1;
+			if (rule.times !== undefined && (rule.hits ?? 0) >= rule.times) continue;
+			if (rule.seen % (rule.every ?? 1) !== 0) continue;
+			rule.hits = (rule.hits ?? 0) + 1;
+			return rule;
+		}
+		return undefined;
+	};
+
+	/** Answers with the fault; false when the fault was only a delay and the request should go on. */
+	const applyFault = async (rule: FaultRule, res: ServerResponse): Promise<boolean> => {
+		if (rule.kind === 'delay') {
+			await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000));
+			return false;
+		}
+		if (rule.kind === 'reset') {
+			res.socket?.destroy();
+			return true;
+		}
+		if (rule.kind === 'brokenJson') {
+			res.writeHead(200, { 'Content-Type': 'application/json' });
+			res.end('{"code":200,"message":"success","data":{"id":');
+			return true;
+		}
+		const status = rule.status ?? 500;
+		const headers: Record<string, string> =
+			rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {};
+		send(res, status, null, rule.message ?? (status === 429 ? 'Too many requests' : 'Internal server error'), headers);
+		return true;
+	};
+
+	const readBody = async (req: IncomingMessage): Promise<Buffer> => {
+		const chunks: Buffer[] = [];
+		for await (const piece of req) chunks.push(piece as Buffer);
+		return Buffer.concat(chunks);
+	};
+
+	const parseJson = (body: Buffer): Record<string, unknown> | undefined => {
+		try {
+			const value = JSON.parse(body.toString('utf8'));
+			return value && typeof value === 'object' ? value : undefined;
+		} catch {
+			return undefined;
+		}
+	};
+
+	const validateSubmit = (body: Record<string, unknown>): string | undefined => {
+		const { images, prompt } = body;
+		if (!Array.isArray(images) || images.length < 1) return 'images is required: at least 1 image URL';
+		if (images.length > 16) return 'images: at most 16 images';
+		if (typeof prompt !== 'string' || prompt.trim() === '') return 'prompt is required';
+		if (body.aspect_ratio !== undefined && !ASPECT_RATIOS.includes(String(body.aspect_ratio))) {
+			return `aspect_ratio must be one of ${ASPECT_RATIOS.join(', ')}`;
+		}
+		if (body.resolution !== undefined && !['1k', '2k', '4k'].includes(String(body.resolution))) {
+			return 'resolution must be one of 1k, 2k, 4k';
+		}
+		if (body.quality !== undefined && !['low', 'medium', 'high'].includes(String(body.quality))) {
+			return 'quality must be one of low, medium, high';
+		}
+		for (const [key, value] of Object.entries(body)) {
+			if (value === null || value === '') return `${key} must be omitted rather than empty`;
+		}
+		for (const image of images) {
+			const url = String(image);
+			if (!/^https?:\/\//.test(url)) return `failed to download image: ${url}`;
+			const own = url.startsWith(`${fake.url}/media/`) ? uploads.get(url.slice(`${fake.url}/media/`.length).split('/')[0]) : undefined;
+			if (url.startsWith(`${fake.url}/media/`) && !own?.bytes) return `failed to download image: ${url}`;
+			if (/\.invalid(\/|:|$)/.test(new URL(url).hostname + '/')) return `failed to download image: ${url}`;
+		}
+		return undefined;
+	};
+
+	const createTask = (body: Record<string, unknown>): FakeTask => {
+		const prompt = String(body.prompt);
+		const nowMs = Date.now();
+		const inference = /\[inference:(\d+)\]/.exec(prompt);
+		const fail = /\[fail(?::(\d+))?\]/.exec(prompt);
+		const outputs = /\[outputs:(\d+)\]/.exec(prompt);
+		const task: FakeTask = {
+			id: randomUUID().replace(/-/g, ''),
+			request: body,
+			createdAtMs: nowMs,
+			completeAtMs: nowMs + (inference ? Number(inference[1]) : options.inferenceMs),
+			outcome: prompt.includes('[never]') ? 'never' : fail ? 'failed' : 'completed',
+			failureCode: fail ? Number(fail[1] ?? 1200) : undefined,
+			outputCount: outputs ? Number(outputs[1]) : 1,
+		};
+		fake.tasks.set(task.id, task);
+		return task;
+	};
+
+	const runningTasks = (nowMs: number) =>
+		[...fake.tasks.values()].filter((task) => !['completed', 'failed'].includes(statusOf(task, nowMs))).length;
+
+	const handleSubmit = async (body: Buffer, res: ServerResponse, fault: FaultRule | undefined) => {
+		const json = parseJson(body);
+		if (!json) return send(res, 400, null, 'invalid JSON body');
+		const problem = validateSubmit(json);
+		if (problem) return send(res, 400, null, problem);
+		if (options.maxConcurrentTasks > 0 && runningTasks(Date.now()) >= options.maxConcurrentTasks) {
+			return send(res, 429, null, 'too many concurrent tasks', { 'Retry-After': '1' });
+		}
+		const task = createTask(json);
+		fake.peakRunningTasks = Math.max(fake.peakRunningTasks, runningTasks(Date.now()));
+		// A fault after creation is the case that must not be resubmitted: the task exists and is billed.
+		if (fault && (await applyFault(fault, res))) return;
+		if (json.enable_sync_mode === true) {
+			const giveUpAtMs = Date.now() + options.syncTimeoutMs;
+			while (task.outcome === 'never' || Date.now() < task.completeAtMs) {
+				if (Date.now() >= giveUpAtMs) {
+					return send(res, 200, { ...taskJson(task, Date.now()), error: 'Sync mode timed out', code: 5004 });
+				}
+				await new Promise((resolve) => setTimeout(resolve, 10));
+			}
+			task.firstSeenDoneAtMs ??= Date.now();
+		}
+		send(res, 200, taskJson(task, Date.now()));
+	};
+
+	const handleResult = (path: string, res: ServerResponse) => {
+		const id = decodeURIComponent(path.split('/')[4]);
+		const task = fake.tasks.get(id);
+		if (!task) return send(res, 404, null, `prediction ${id} not found`);
+		const nowMs = Date.now();
+		const json = taskJson(task, nowMs);
+		if (['completed', 'failed'].includes(String(json.status))) task.firstSeenDoneAtMs ??= nowMs;
+		send(res, 200, json);
+	};
+
+	const handleTicket = (body: Buffer, res: ServerResponse) => {
+		if (options.ticketRouteMissing) return send(res, 404, null, 'Not Found');
+		const json = parseJson(body);
+		const size = Number(json?.size);
+		const contentType = String(json?.content_type ?? '');
+		if (!json || !json.filename || !Number.isFinite(size) || size <= 0) return send(res, 400, null, 'filename, size and content_type are required');
+		if (!UPLOAD_TYPES.includes(contentType)) return send(res, 400, null, `content_type ${contentType} is not supported`);
+		if (size > options.maxUploadBytes) return send(res, 413, null, `file too large: ${size} bytes, limit ${options.maxUploadBytes}`);
+		const token = randomUUID();
+		const signature = randomUUID();
+		const fileName = String(json.filename).replace(/[^\w.-]/g, '_');
+		uploads.set(token, { size, contentType, signature, fileName });
+		send(res, 200, {
+			download_url: `${fake.url}/media/${token}/${fileName}`,
+			upload: {
+				url: `${fake.url}/storage/${token}?X-Fake-Signature=${signature}`,
+				method: 'PUT',
+				headers: { 'Content-Type': contentType, 'x-fake-signed': signature },
+				expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+			},
+		});
+	};
+
+	const handlePut = (req: IncomingMessage, path: string, body: Buffer, res: ServerResponse) => {
+		const upload = uploads.get(path.split('/')[2]);
+		const plain = (status: number, text: string) => {
+			res.writeHead(status, { 'Content-Type': 'text/plain' });
+			res.end(text);
+		};
+		if (!upload) return plain(404, 'no such upload');
+		if (req.headers.authorization) return plain(400, 'Authorization must not be sent to presigned storage');
+		if (req.headers['x-fake-signed'] !== upload.signature) return plain(403, 'signature header missing or changed');
+		if (req.headers['content-type'] !== upload.contentType) return plain(403, 'content-type differs from the signed one');
+		if (body.length !== upload.size) return plain(400, `size ${body.length} differs from the declared ${upload.size}`);
+		upload.bytes = body;
+		plain(200, '');
+	};
+
+	const handleLegacyUpload = (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
+		const boundary = /boundary=([^;]+)/.exec(String(req.headers['content-type']))?.[1];
+		if (!boundary) return send(res, 400, null, 'multipart/form-data with a boundary is required');
+		const text = body.toString('latin1');
+		const start = text.indexOf('\r\n\r\n');
+		const end = text.lastIndexOf(`\r\n--${boundary}--`);
+		const head = text.slice(0, start);
+		if (start < 0 || end < 0 || !/name="file"/.test(head)) return send(res, 400, null, 'field "file" is required');
+		const bytes = body.subarray(start + 4, end);
+		if (bytes.length > options.maxUploadBytes) return send(res, 413, null, 'file too large');
+		const fileName = (/filename="([^"]*)"/.exec(head)?.[1] ?? 'file').replace(/[^\w.-]/g, '_');
+		const contentType = /Content-Type: ([^\r\n]+)/i.exec(head)?.[1] ?? 'application/octet-stream';
+		const token = randomUUID();
+		uploads.set(token, { bytes, size: bytes.length, contentType, signature: '', fileName });
+		send(res, 200, { type: 'image', download_url: `${fake.url}/media/${token}/${fileName}`, filename: fileName, size: bytes.length });
+	};
+
+	const handleFile = (res: ServerResponse, bytes: Buffer | undefined, contentType: string) => {
+		if (!bytes) {
+			res.writeHead(404, { 'Content-Type': 'text/plain' });
+			res.end('not found');
+			return;
+		}
+		res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': String(bytes.length) });
+		res.end(bytes);
+	};
+
+	const handleDownload = (path: string, res: ServerResponse) => {
+		const [, , id, name] = path.split('/');
+		const task = fake.tasks.get(id);
+		const index = Number(/output-(\d+)\.png$/.exec(name ?? '')?.[1] ?? -1);
+		if (!task || statusOf(task, Date.now()) !== 'completed' || index < 0 || index >= task.outputCount) {
+			handleFile(res, undefined, '');
+			return;
+		}
+		const key = `${id}/${index}`;
+		let png = outputCache.get(key);
+		if (!png) {
+			png = makePlaceholderPng({
+				width: options.outputWidth,
+				height: options.outputHeight,
+				seed: key,
+				minBytes: options.outputMinBytes,
+			});
+			if (options.outputMinBytes === 0) outputCache.set(key, png);
+		}
+		handleFile(res, png, 'image/png');
+	};
+
+	const server = createServer((req, res) => {
+		void (async () => {
+			const url = new URL(req.url ?? '/', 'http://localhost');
+			const method = (req.method ?? 'GET').toUpperCase();
+			const route = routeOf(method, url.pathname);
+			const body = await readBody(req);
+			fake.requests.push({ method, path: url.pathname, route, headers: req.headers, bodyBytes: body.length, atMs: Date.now() });
+
+			if (API_ROUTES.includes(route) && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+				return send(res, 401, null, 'Unauthorized: invalid or inactive API key');
+			}
+			let fault = pickFault(route);
+			if (fault && route === 'submit' && fault.kind !== 'delay' && !(fault.kind === 'status' && fault.status === 429)) {
+				return await handleSubmit(body, res, fault);
+			}
+			if (fault && (await applyFault(fault, res))) return;
+			fault = undefined;
+
+			switch (route) {
+				case 'submit':
+					return await handleSubmit(body, res, fault);
+				case 'result':
+					return handleResult(url.pathname, res);
+				case 'ticket':
+					return handleTicket(body, res);
+				case 'legacyUpload':
+					return handleLegacyUpload(req, body, res);
+				case 'balance':
+					return send(res, 200, { balance: 42.5 });
+				case 'put':
+					return handlePut(req, url.pathname, body, res);
+				case 'media': {
+					const upload = uploads.get(url.pathname.split('/')[2]);
+					return handleFile(res, upload?.bytes, upload?.contentType ?? '');
+				}
+				case 'download':
+					return handleDownload(url.pathname, res);
+				default:
+					return send(res, 404, null, 'Not Found');
+			}
+		})().catch((error: Error) => {
+			if (!res.headersSent) send(res, 500, null, `fake server error: ${error.message}`);
+		});
+	});
+	server.on('connection', (socket) => {
+		sockets.add(socket);
+		socket.on('close', () => sockets.delete(socket));
+	});
+	await new Promise<void>((resolve) => server.listen(port, host, () => resolve()));
+	const address = server.address() as AddressInfo;
+	fake.url = `http://${host}:${address.port}`;
+	return fake;
+}
