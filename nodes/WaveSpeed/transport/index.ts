@@ -137,6 +137,10 @@ function toNodeError(ctx: IExecuteFunctions, call: ApiCall, error: unknown, apiK
 		message = `WaveSpeed could not be reached${tries}: ${serverMessage}`;
 	}
 
+	if (failure.type === 'network') {
+		const withCode = [description, `Network error code: ${failure.code}.`].filter(Boolean).join(' ');
+		return new NodeOperationError(ctx.getNode(), message, { description: withCode, itemIndex: call.itemIndex });
+	}
 	return new NodeApiError(
 		ctx.getNode(),
 		{ message, description: description ?? '' } as JsonObject,

@@ -76,10 +76,11 @@ export async function withRetries<T>(options: RetryOptions, attempt: () => Promi
 	}
 }
 
+/** In words only: n8n's errors replace any message that names a code like ECONNRESET with a generic text. */
 function describeNetworkError(code: string): string {
-	if (code === 'ECONNREFUSED') return 'the connection was refused (ECONNREFUSED)';
-	if (code === 'ECONNRESET') return 'the connection was reset (ECONNRESET)';
-	if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return `no reply in time (${code})`;
-	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the host name could not be resolved (${code})`;
-	return `a network error (${code})`;
+	if (code === 'ECONNREFUSED') return 'the connection was refused';
+	if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return 'the connection was reset';
+	if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return 'no reply in time';
+	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name could not be resolved';
+	return 'a network error';
 }
