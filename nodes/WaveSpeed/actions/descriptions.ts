@@ -49,7 +49,7 @@ export const optionsProperty: INodeProperties = {
 			name: 'outputBinaryProperty',
 			type: 'string',
 			default: 'data',
-			description: 'The binary field for the first image; further images go to <field>_1, <field>_2, …',
+			description: 'The binary field for the first image; further images go to the same name with _1, _2, … appended',
 		},
 		{
 			displayName: 'Poll Interval (Seconds)',

@@ -15,8 +15,8 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: 'e.g. {{ $json.id }}',
-		description: 'The "id" of a WaveSpeed task, as returned by Edit Image',
+		placeholder: 'e.g. 0f3c9a1b2d4e4f6a8b0c1d2e3f4a5b6c',
+		description: 'The ID of a WaveSpeed task, as output by Edit Image (for example with "Wait for Completion" off)',
 	},
 ];
 

@@ -8,6 +8,8 @@ import * as operations from './index';
 import type { Operation } from './index';
 import { createRunContext } from './runContext';
 
+type ItemOutcome = { item: INodeExecutionData } | { error: Error };
+
 /**
  * Runs the chosen operation for every item in a bounded pool, keeping input order and pairedItem. The one place
  * that decides what an item's error does: becomes an output item (Continue On Fail) or fails the node.
@@ -26,19 +28,19 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const run = createRunContext(this.getExecutionCancelSignal?.(), failFast.signal);
 	let firstFailure: { itemIndex: number; error: Error } | undefined;
 
-	const results = await runPool(
+	const outcomes = await runPool(
 		items.length,
 		maxConcurrency,
-		async (itemIndex) => {
+		async (itemIndex): Promise<ItemOutcome> => {
 			try {
-				return await handler.execute.call(this, itemIndex, run);
+				return { item: await handler.execute.call(this, itemIndex, run) };
 			} catch (error) {
 				if (!continueOnFail && !firstFailure) {
 					firstFailure = { itemIndex, error: error as Error };
 					// No new task is submitted and waits end: the node is about to fail anyway.
 					failFast.abort();
 				}
-				throw error;
+				return { error: error as Error };
 			}
 		},
 		() => !run.signal.aborted,
@@ -46,16 +48,13 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	if (firstFailure) throw describeLeftBehind(firstFailure.error, firstFailure.itemIndex, run.submittedTasks);
 
-	const output: INodeExecutionData[] = [];
-	results.forEach((result, itemIndex) => {
-		if (result?.status === 'fulfilled') {
-			output.push({ ...result.value, pairedItem: { item: itemIndex } });
-			return;
-		}
-		const error: Error =
-			result?.reason ?? new NodeOperationError(this.getNode(), 'The execution was stopped before this item ran');
-		const taskId = getTaskId(error) ?? run.submittedTasks.get(itemIndex);
-		output.push({ json: { error: error.message, ...(taskId ? { id: taskId } : {}) }, pairedItem: { item: itemIndex } });
+	const notRun = () => new NodeOperationError(this.getNode(), 'The execution was stopped before this item ran');
+	const output = outcomes.map((settled, itemIndex): INodeExecutionData => {
+		const outcome: ItemOutcome =
+			settled?.status === 'fulfilled' ? settled.value : { error: settled?.reason ?? notRun() };
+		if ('item' in outcome) return { ...outcome.item, pairedItem: { item: itemIndex } };
+		const taskId = getTaskId(outcome.error) ?? run.submittedTasks.get(itemIndex);
+		return { json: { error: outcome.error.message, ...(taskId ? { id: taskId } : {}) }, pairedItem: { item: itemIndex } };
 	});
 	return [output];
 }

@@ -33,6 +33,13 @@ export function getTaskId(error: unknown): string | undefined {
 	return typeof taskId === 'string' ? taskId : undefined;
 }
 
+/** Marks an n8n error with the task it concerns, so a failed item still reports its task id. */
+export function withTaskId<E>(error: E, taskId: string): E {
+	const context = (error as { context?: Record<string, unknown> } | undefined)?.context;
+	if (context && typeof context === 'object') context.taskId = taskId;
+	return error;
+}
+
 /** Adds where an error happened (a binary field, an output) in front of its message, keeping everything else. */
 export function prefixMessage<E>(error: E, prefix: string): E {
 	if (error instanceof Error) error.message = `${prefix}: ${error.message}`;

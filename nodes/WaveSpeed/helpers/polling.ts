@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { sleepUnlessAborted } from '../transport/sleep';
-import { taskError } from './itemErrors';
+import { taskError, withTaskId } from './itemErrors';
 import { fetchTask } from './task';
 import { isTerminal } from './taskStatus';
 import type { Task } from './types';
@@ -56,13 +56,11 @@ export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: W
 				`The task may still finish. Use the "Get Result" operation with task ID ${current.id} to collect it.`,
 			);
 		}
+		const taskId = current.id;
 		try {
-			current = await fetchTask(ctx, current.id, itemIndex, signal);
+			current = await fetchTask(ctx, taskId, itemIndex, signal);
 		} catch (error) {
-			if (error && typeof error === 'object' && 'context' in error) {
-				(error as { context: Record<string, unknown> }).context.taskId = current.id;
-			}
-			throw error;
+			throw withTaskId(error, taskId);
 		}
 	}
 	return current;

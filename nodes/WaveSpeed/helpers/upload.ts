@@ -46,13 +46,15 @@ async function uploadOnce(
 	signal?: AbortSignal,
 ): Promise<string> {
 	if (!session.useLegacyRoute) {
-		try {
-			return await uploadWithTicket(ctx, image, itemIndex, signal);
-		} catch (error) {
-			const status = getHttpStatus(error);
-			if (status !== 404 && status !== 405) throw error;
-			session.useLegacyRoute = true;
-		}
+		const outcome = await uploadWithTicket(ctx, image, itemIndex, signal).then(
+			(url) => ({ url }),
+			(error: Error) => ({ error }),
+		);
+		if ('url' in outcome) return outcome.url;
+		const status = getHttpStatus(outcome.error);
+		if (status !== 404 && status !== 405) throw outcome.error;
+		// A gateway without the ticket route: learnt once per execution.
+		session.useLegacyRoute = true;
 	}
 	return await uploadMultipart(ctx, image, itemIndex, signal);
 }

@@ -55,25 +55,29 @@ export async function withRetries<T>(options: RetryOptions, attempt: () => Promi
 	const policy = options.policy ?? DEFAULT_RETRY_POLICY;
 	for (let attemptIndex = 0; ; attemptIndex++) {
 		if (options.signal?.aborted) throw new Cancelled();
-		let failure: AttemptFailure;
+		let caught: unknown;
 		try {
 			return await attempt();
 		} catch (error) {
-			if (options.signal?.aborted) throw new Cancelled();
-			if (error instanceof AttemptFailure) {
-				failure = error;
-			} else {
-				const code = getNetworkErrorCode(error);
-				if (code === undefined || code === 'ERR_CANCELED') throw error;
-				failure = new AttemptFailure({ type: 'network', code }, describeNetworkError(code));
-			}
+			caught = error;
 		}
+		if (options.signal?.aborted) throw new Cancelled();
+		const failure = toAttemptFailure(caught);
+		if (!failure) throw caught;
 		failure.attempts = attemptIndex + 1;
 		const isRateLimit = failure.failure.type === 'status' && failure.failure.statusCode === 429;
 		const maxAttempts = isRateLimit ? RATE_LIMIT_MAX_ATTEMPTS : policy.maxAttempts;
 		if (!isRetryable(options.kind, failure.failure) || failure.attempts >= maxAttempts) throw failure;
 		await sleepUnlessAborted(getRetryDelayMs(attemptIndex, policy, failure.retryAfterMs), options.signal);
 	}
+}
+
+/** A failure the retry rules can judge, or undefined for anything else (a bug, a bad URL, an abort). */
+function toAttemptFailure(error: unknown): AttemptFailure | undefined {
+	if (error instanceof AttemptFailure) return error;
+	const code = getNetworkErrorCode(error);
+	if (code === undefined || code === 'ERR_CANCELED') return undefined;
+	return new AttemptFailure({ type: 'network', code }, describeNetworkError(code));
 }
 
 /** In words only: n8n's errors replace any message that names a code like ECONNRESET with a generic text. */
