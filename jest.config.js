@@ -1,8 +1,13 @@
-/** @type {import('jest').Config} */
+/**
+ * `N8N_WORKFLOW_MAJOR=1 npm test` runs the same tests with n8n-workflow 1.x (installed as n8n-workflow-v1), so the node
+ * keeps working in n8n 1.x, which cannot be installed here.
+ * @type {import('jest').Config}
+ */
 module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 	testTimeout: 30000,
+	resolver: process.env.N8N_WORKFLOW_MAJOR === '1' ? '<rootDir>/test/support/n8nWorkflowV1Resolver.js' : undefined,
 };

@@ -26,15 +26,23 @@ export class Cancelled extends Error {
 	}
 }
 
-/** Node's and axios's error codes, which n8n's helpers wrap one or two levels deep. */
+const ERROR_CODE = /^(E[A-Z_]+|UND_ERR_[A-Z_]+|ERR_[A-Z_]+)$/;
+
+/**
+ * Node's and axios's error code, which n8n's helpers wrap: n8n-workflow 2.x keeps the original error as `cause`;
+ * 1.x moves its code to `httpCode` and its text to `messages`.
+ */
 export function getNetworkErrorCode(error: unknown): string | undefined {
 	let current: unknown = error;
 	for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
-		const { code, message } = current as { code?: unknown; message?: unknown };
-		if (typeof code === 'string' && /^(E[A-Z_]+|UND_ERR_[A-Z_]+|ERR_[A-Z_]+)$/.test(code)) return code;
-		if (typeof message === 'string') {
-			if (/socket hang up/i.test(message)) return 'ECONNRESET';
-			if (/timeout of \d+ms exceeded/i.test(message)) return 'ECONNABORTED';
+		const { code, httpCode, message, messages } = current as Record<string, unknown>;
+		for (const candidate of [code, httpCode]) {
+			if (typeof candidate === 'string' && ERROR_CODE.test(candidate)) return candidate;
+		}
+		const texts = [message, ...(Array.isArray(messages) ? messages : [])].filter((text) => typeof text === 'string');
+		for (const text of texts as string[]) {
+			if (/socket hang up/i.test(text)) return 'ECONNRESET';
+			if (/timeout of \d+ms exceeded/i.test(text)) return 'ECONNABORTED';
 		}
 		current = (current as { cause?: unknown }).cause;
 	}
