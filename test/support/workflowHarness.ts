@@ -23,6 +23,7 @@ import type {
 	INodeTypeDescription,
 	INodeTypes,
 	IRun,
+	IWorkflowBase,
 	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
 import { ICredentialsHelper, NodeConnectionTypes, Workflow } from 'n8n-workflow';
@@ -58,17 +59,15 @@ class MakeBinaryNode implements INodeType {
 		{ displayName: 'Binary Property', name: 'binaryProperty', type: 'string', default: 'data' },
 	]);
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const output = await Promise.all(
-			this.getInputData().map(async (item, i) => {
-				const seed = this.getNodeParameter('seed', i) as string;
-				const isPng = this.getNodeParameter('kind', i) === 'png';
-				const bytes = isPng ? makePlaceholderPng({ seed }) : Buffer.from(`not an image: ${seed}`);
-				const file = await this.helpers.prepareBinaryData(bytes, `${seed}.${isPng ? 'png' : 'txt'}`, isPng ? 'image/png' : 'text/plain');
-				const property = this.getNodeParameter('binaryProperty', i) as string;
-				return { json: item.json, binary: { ...item.binary, [property]: file }, pairedItem: { item: i } };
-			}),
-		);
-		return [output];
+		const make = async (item: INodeExecutionData, i: number) => {
+			const seed = this.getNodeParameter('seed', i) as string;
+			const isPng = this.getNodeParameter('kind', i) === 'png';
+			const bytes = isPng ? makePlaceholderPng({ seed }) : Buffer.from(`not an image: ${seed}`);
+			const file = await this.helpers.prepareBinaryData(bytes, `${seed}.${isPng ? 'png' : 'txt'}`, isPng ? 'image/png' : 'text/plain');
+			const property = this.getNodeParameter('binaryProperty', i) as string;
+			return { json: item.json, binary: { ...item.binary, [property]: file }, pairedItem: { item: i } };
+		};
+		return [await Promise.all(this.getInputData().map(make))];
 	}
 }
 
@@ -76,34 +75,41 @@ class MakeBinaryNode implements INodeType {
 class ReadBinaryNode implements INodeType {
 	description = describeNode('readBinary', true, []);
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const output = await Promise.all(
-			this.getInputData().map(async (item, i) => {
-				const bytes = await this.helpers.getBinaryDataBuffer(i, 'data');
-				return { json: { ...item.json, readBytesBase64: bytes.toString('base64') }, pairedItem: { item: i } };
-			}),
-		);
-		return [output];
+		const read = async (item: INodeExecutionData, i: number) => {
+			const bytes = await this.helpers.getBinaryDataBuffer(i, 'data');
+			return { json: { ...item.json, readBytesBase64: bytes.toString('base64') }, pairedItem: { item: i } };
+		};
+		return [await Promise.all(this.getInputData().map(read))];
+	}
+}
+
+/** Like a one-field Set node: json[field] = value, with value resolved per item (so expressions like `$('Start').item` work). */
+class SetFieldNode implements INodeType {
+	description = describeNode('setField', true, [
+		{ displayName: 'Field', name: 'field', type: 'string', default: '' },
+		{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+	]);
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const field = this.getNodeParameter('field', 0) as string;
+		const set = (item: INodeExecutionData, i: number) => ({ ...item, json: { ...item.json, [field]: this.getNodeParameter('value', i) }, pairedItem: { item: i } });
+		return [this.getInputData().map(set)];
 	}
 }
 
 const NODE_TYPES: Record<string, INodeType> = {
 	[WAVESPEED_TYPE]: new WaveSpeed(),
 	'test.start': new StartNode(),
+	'n8n-nodes-base.manualTrigger': new StartNode(), // so workflows exported with a Manual Trigger run as they are
 	'test.makeBinary': new MakeBinaryNode(),
 	'test.readBinary': new ReadBinaryNode(),
-};
-
-const nodeTypes: INodeTypes = {
-	getByName: (type) => lookUp(type),
-	getByNameAndVersion: (type) => lookUp(type),
-	getKnownTypes: () => ({}),
+	'test.setField': new SetFieldNode(),
 };
 
 function lookUp(type: string): INodeType {
-	const nodeType = NODE_TYPES[type];
-	if (!nodeType) throw new Error(`Test harness: unknown node type "${type}"`);
-	return nodeType;
+	if (!NODE_TYPES[type]) throw new Error(`Test harness: unknown node type "${type}"`);
+	return NODE_TYPES[type];
 }
+const nodeTypes: INodeTypes = { getByName: lookUp, getByNameAndVersion: lookUp, getKnownTypes: () => ({}) };
 
 // ---- Credentials ----
 
@@ -118,9 +124,7 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		super();
 	}
 
-	async getDecrypted(): Promise<ICredentialDataDecryptedObject> {
-		return { ...this.data };
-	}
+	getDecrypted = async () => ({ ...this.data });
 
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
@@ -142,93 +146,90 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		return request;
 	}
 
+	// No OAuth, no credential inheritance, no stored credentials to load or update.
 	getParentTypes = () => [];
 	isCredentialUsableByNode = () => true;
 	getCredentialsProperties = (type: string) => CREDENTIAL_TYPES[type]?.properties ?? [];
 	preAuthentication = async () => undefined;
 	runPreAuthentication = async () => undefined;
-	getCredentials = async (): Promise<never> => {
-		throw new Error('Test harness: stored credentials are not available');
-	};
+	getCredentials = async (): Promise<never> => Promise.reject(new Error('Test harness: no stored credentials'));
 	updateCredentials = async () => {};
 	updateCredentialsOauthTokenData = async () => {};
 }
 
 // ---- The harness ----
 
-export interface WorkflowJson {
-	nodes: INode[];
-	connections: IConnections;
+/**
+ * n8n-core reads InstanceSettings (the n8n folder, its config file and encryption key) whenever it makes a node
+ * context, and the binary-data service keeps its files in a folder: both go to a temp dir of this test file, set
+ * before anything asks the DI Container for them, so tests never touch ~/.n8n. Jest gives each test file its own
+ * module registry, hence its own Container.
+ */
+const n8nFolder = mkdtempSync(path.join(tmpdir(), 'n8n-wavespeed-'));
+process.env.N8N_USER_FOLDER = n8nFolder;
+// n8n logs every node error it reports, as in production; N8N_LOG_LEVEL=debug shows those logs again.
+process.env.N8N_LOG_LEVEL ??= 'silent';
+afterAll(() => rmSync(n8nFolder, { recursive: true, force: true }));
+
+let activeBinaryMode: BinaryMode | undefined;
+
+/** BinaryDataService reads its config in init(): 'default' keeps bytes as base64 in items, 'filesystem' stores files. */
+async function useBinaryMode(mode: BinaryMode): Promise<void> {
+	if (activeBinaryMode === mode) return;
+	Object.assign(Container.get(BinaryDataConfig), { mode, localStoragePath: path.join(n8nFolder, 'storage') });
+	await Container.get(BinaryDataService).init();
+	activeBinaryMode = mode;
 }
+
+export type WorkflowJson = Pick<IWorkflowBase, 'nodes' | 'connections'>;
 
 export interface WorkflowResult {
 	run: IRun;
-	/** The first output of a node's first run; throws with the workflow's error if the node did not run. */
+	/** A node's first output in its first run; throws the node's (or workflow's) error if it has none. */
 	output(nodeName: string): INodeExecutionData[];
 }
 
 export interface WorkflowHarness {
 	run(workflow: WorkflowJson): Promise<WorkflowResult>;
-	/** The bytes of an output binary, from memory or from the filesystem store, via n8n's BinaryDataService. */
+	/** The bytes of a binary, in memory or in the filesystem store, through n8n's BinaryDataService. */
 	readBinary(binary: IBinaryData): Promise<Buffer>;
-	storagePath: string;
-	close(): void;
 }
 
 let executionCount = 0;
 
-export async function createWorkflowHarness(
-	binaryMode: BinaryMode,
-	credentials: { apiKey: string; baseUrl: string },
-): Promise<WorkflowHarness> {
-	const storagePath = mkdtempSync(path.join(tmpdir(), 'n8n-wavespeed-'));
-	// n8n-core reads InstanceSettings (the n8n folder and its config file) when a node context is made: point it at
-	// the temp dir so tests never touch ~/.n8n. It must be set before the first Container.get of those settings.
-	process.env.N8N_USER_FOLDER ??= storagePath;
-	// The binary-data service picks its mode and folder in init(); 'default' keeps data in memory (base64 in items).
-	const binaryConfig = Container.get(BinaryDataConfig);
-	binaryConfig.mode = binaryMode;
-	binaryConfig.localStoragePath = storagePath;
-	await Container.get(BinaryDataService).init();
-
-	const credentialsHelper = new TestCredentialsHelper({ ...credentials });
-
+export function createWorkflowHarness(binaryMode: BinaryMode, credentials: { apiKey: string; baseUrl: string }): WorkflowHarness {
 	async function run({ nodes, connections }: WorkflowJson): Promise<WorkflowResult> {
+		// Per run, so describe.each blocks of both modes can share one test file (and one Container).
+		await useBinaryMode(binaryMode);
 		const executionId = String(++executionCount);
 		const workflow = new Workflow({ id: 'test-workflow', nodes, connections, nodeTypes, active: false, settings: {} });
-		const hooks = new ExecutionLifecycleHooks('manual', executionId, { id: workflow.id, name: 'test', nodes, connections } as never);
+		const workflowData = { id: workflow.id, name: 'test', nodes, connections } as IWorkflowBase;
 		const additionalData = {
 			executionId,
-			credentialsHelper,
-			hooks,
+			credentialsHelper: new TestCredentialsHelper({ ...credentials }),
+			hooks: new ExecutionLifecycleHooks('manual', executionId, workflowData),
 			variables: {},
-			restApiUrl: 'http://localhost/rest',
-			instanceBaseUrl: 'http://localhost',
-			webhookBaseUrl: 'http://localhost/webhook',
-			webhookWaitingBaseUrl: 'http://localhost/webhook-waiting',
-			webhookTestBaseUrl: 'http://localhost/webhook-test',
-			formWaitingBaseUrl: 'http://localhost/form-waiting',
 			currentNodeExecutionIndex: 0,
-		} as unknown as IWorkflowExecuteAdditionalData;
+			// Expression keys such as $execution.resumeUrl are built from these with `new URL`.
+			instanceBaseUrl: 'http://localhost:5678',
+			webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
+			formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
+		} as Partial<IWorkflowExecuteAdditionalData> as IWorkflowExecuteAdditionalData;
 
-		const result = await new WorkflowExecute(additionalData, 'manual').run({ workflow });
+		// Our start node is a plain node without inputs (n8n only finds trigger types by itself), so name it.
+		const startNode = nodes.find((candidate) => workflow.getParentNodes(candidate.name).length === 0);
+		const result = await new WorkflowExecute(additionalData, 'manual').run({ workflow, startNode });
 		return {
 			run: result,
 			output(nodeName) {
 				const task = result.data.resultData.runData[nodeName]?.[0];
-				const error = task?.error ?? result.data.resultData.error;
-				if (!task?.data) throw error ?? new Error(`Node "${nodeName}" did not run`);
+				if (!task?.data) throw task?.error ?? result.data.resultData.error ?? new Error(`"${nodeName}" did not run`);
 				return task.data.main[0] ?? [];
 			},
 		};
 	}
 
-	return {
-		run,
-		storagePath,
-		readBinary: async (binary) => await Container.get(BinaryDataService).getAsBuffer(binary),
-		close: () => rmSync(storagePath, { recursive: true, force: true }),
-	};
+	return { run, readBinary: async (binary) => await Container.get(BinaryDataService).getAsBuffer(binary) };
 }
 
 // ---- Building workflows ----

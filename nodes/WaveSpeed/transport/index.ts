@@ -38,7 +38,7 @@ export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Prom
 	const apiKey = String(credentials.apiKey ?? '');
 
 	const sendOnce = async (): Promise<T> => {
-		const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+		const request = ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
 			method: call.method,
 			url: `${baseUrl}${call.path}`,
 			body: call.body,
@@ -50,7 +50,10 @@ export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Prom
 			ignoreHttpStatusErrors: true,
 			timeout: call.timeoutMs ?? DEFAULT_API_TIMEOUT_MS,
 			abortSignal: call.signal,
-		})) as IN8nHttpFullResponse;
+		}) as Promise<IN8nHttpFullResponse>;
+		// n8n swaps our signal for the execution's own, so a fail-fast abort would wait for a slow reply. A submit is
+		// let finish: its task id must be known, because the task exists and is billed.
+		const response = call.kind === 'submit' ? await request : await abandonOnAbort(request, call.signal);
 		return unwrapEnvelope<T>(response);
 	};
 
@@ -58,6 +61,23 @@ export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Prom
 		return await withRetries({ kind: call.kind, signal: call.signal }, sendOnce);
 	} catch (error) {
 		throw toNodeError(ctx, call, error, apiKey);
+	}
+}
+
+/** Settles with the request, or with Cancelled as soon as `signal` aborts (the reply, if any, is ignored). */
+async function abandonOnAbort<R>(request: Promise<R>, signal: AbortSignal | undefined): Promise<R> {
+	if (!signal) return await request;
+	if (signal.aborted) throw new Cancelled();
+	let onAbort = () => {};
+	const aborted = new Promise<never>((_, reject) => {
+		onAbort = () => reject(new Cancelled());
+		signal.addEventListener('abort', onAbort, { once: true });
+	});
+	try {
+		return await Promise.race([request, aborted]);
+	} finally {
+		signal.removeEventListener('abort', onAbort);
+		request.catch(() => {}); // an abandoned request may still fail later
 	}
 }
 
