@@ -1,0 +1,229 @@
+/**
+ * A real n8n (2.40.7, installed by scripts/install-n8n.sh) with this package installed as a community node: used by
+ * the end-to-end test, `npm start` and `npm run demo`. Node built-ins only, and erasable TypeScript, so both jest and
+ * Node 24 (type stripping) can run it.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+export const PACKAGE_NAME = 'n8n-nodes-wavespeed';
+export const WAVESPEED_NODE_TYPE = `${PACKAGE_NAME}.waveSpeed`;
+
+export interface N8nInstall {
+	/** The wrapper that runs n8n with Node 24 first on PATH (n8n spawns its task runner as plain `node`). */
+	n8nCmd: string;
+	nodeBin: string;
+	cacheDir: string;
+}
+
+/** The repository root: the nearest folder up from `start` whose package.json is this package. */
+export function findRepoDir(start = process.cwd()): string {
+	for (let dir = resolve(start); ; dir = resolve(dir, '..')) {
+		const manifest = join(dir, 'package.json');
+		if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === PACKAGE_NAME) return dir;
+		if (dir === resolve(dir, '..')) throw new Error(`No ${PACKAGE_NAME} checkout above ${start}`);
+	}
+}
+
+/** Installs n8n into .cache/n8n on first use (a few minutes), then returns at once. */
+export function installN8n(repoDir: string): N8nInstall {
+	const result = spawnSync('bash', [join(repoDir, 'scripts/install-n8n.sh')], {
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'inherit'],
+		maxBuffer: 16 * 1024 * 1024,
+	});
+	if (result.status !== 0) throw new Error(`scripts/install-n8n.sh failed with exit code ${result.status}`);
+	const exports = Object.fromEntries(
+		[...result.stdout.matchAll(/^export (\w+)='([^']*)'$/gm)].map((match) => [match[1], match[2]]),
+	);
+	return { n8nCmd: exports.N8N_CMD, nodeBin: exports.N8N_NODE_BIN, cacheDir: exports.N8N_CACHE_DIR };
+}
+
+/** Builds dist/ and packs it the way npm would publish it; returns the tarball's path. */
+export function packPackage(repoDir: string, destination: string): string {
+	mkdirSync(destination, { recursive: true });
+	execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoDir, stdio: ['ignore', 'ignore', 'inherit'] });
+	const output = execFileSync('npm', ['pack', '--silent', '--pack-destination', destination], {
+		cwd: repoDir,
+		encoding: 'utf8',
+	});
+	const tarball = output.trim().split('\n').pop()!;
+	return join(destination, tarball);
+}
+
+/**
+ * A fresh n8n user folder with the packed package installed under .n8n/nodes, as Settings → Community Nodes does.
+ * Peer dependencies are skipped (like n8n's own installer), so n8n-workflow comes from n8n itself.
+ */
+export function createUserFolder(userFolder: string, tarball: string): void {
+	const nodesDir = join(userFolder, '.n8n', 'nodes');
+	mkdirSync(nodesDir, { recursive: true });
+	if (!existsSync(join(nodesDir, 'package.json'))) {
+		writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }));
+	}
+	execFileSync(
+		'npm',
+		['install', '--legacy-peer-deps', '--ignore-scripts', '--no-package-lock', '--no-audit', '--no-fund', tarball],
+		{ cwd: nodesDir, stdio: ['ignore', 'ignore', 'inherit'] },
+	);
+}
+
+export async function getFreePort(): Promise<number> {
+	return await new Promise((resolvePort, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolvePort(port));
+		});
+	});
+}
+
+/** Quiet, offline settings: no telemetry, no template or package look-ups, loopback only. */
+export function n8nEnvironment(userFolder: string, brokerPort: number, extra: Record<string, string> = {}) {
+	// Not jest's NODE_ENV=test (n8n then logs nothing, and --rawOutput is a log line), nor this shell's N8N_* settings.
+	const inherited = Object.fromEntries(
+		Object.entries(process.env).filter(([name]) => !/^(N8N_|DB_|NODE_ENV$|JEST_)/.test(name)),
+	);
+	return {
+		...inherited,
+		N8N_USER_FOLDER: userFolder,
+		DB_TYPE: 'sqlite',
+		N8N_ENCRYPTION_KEY: 'n8n-nodes-wavespeed-local-key',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_WHATS_NEW_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+		N8N_DISABLED_MODULES: 'mcp-registry',
+		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+		...extra,
+	};
+}
+
+export interface RunResult {
+	code: number | null;
+	stdout: string;
+}
+
+/** Runs one n8n CLI command to its end, from the user folder so no stray .env is read. */
+export async function runN8n(install: N8nInstall, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+	return await new Promise((resolveRun, reject) => {
+		const child = spawn(install.n8nCmd, args, { cwd: env.N8N_USER_FOLDER, env, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.on('error', reject);
+		child.on('close', (code) => resolveRun({ code, stdout }));
+	});
+}
+
+export async function runN8nOrThrow(install: N8nInstall, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+	const result = await runN8n(install, args, env);
+	if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} exited ${result.code}:\n${result.stdout.slice(-4000)}`);
+	return result.stdout;
+}
+
+/**
+ * `n8n execute --rawOutput` prints the run record as an info log, between other log lines: it starts at a line that
+ * is exactly "{" and ends at the next line that is exactly "}".
+ */
+export function extractRunRecord(stdout: string): RunRecord {
+	const lines = stdout.split('\n');
+	const start = lines.indexOf('{');
+	const end = lines.indexOf('}', start);
+	if (start < 0 || end < 0) throw new Error(`No run record in n8n's output:\n${stdout.slice(-4000)}`);
+	return JSON.parse(lines.slice(start, end + 1).join('\n')) as RunRecord;
+}
+
+export interface RunItem {
+	json: Record<string, unknown>;
+	binary?: Record<string, { mimeType: string; fileName?: string; fileExtension?: string; id?: string; fileSize?: string }>;
+	pairedItem?: unknown;
+}
+
+export interface RunRecord {
+	status: string;
+	data: {
+		resultData: {
+			runData: Record<string, Array<{ data?: { main: RunItem[][] } }>>;
+			error?: { message: string; description?: string };
+			lastNodeExecuted?: string;
+		};
+	};
+}
+
+export function getNodeOutput(record: RunRecord, nodeName: string): RunItem[] {
+	return record.data.resultData.runData[nodeName]?.[0]?.data?.main[0] ?? [];
+}
+
+export interface CredentialInput {
+	id: string;
+	name: string;
+	apiKey: string;
+	baseUrl: string;
+}
+
+export async function importCredential(install: N8nInstall, env: NodeJS.ProcessEnv, credential: CredentialInput, dir: string) {
+	const file = join(dir, `credential-${credential.id}.json`);
+	const data = { apiKey: credential.apiKey, baseUrl: credential.baseUrl };
+	writeFileSync(file, JSON.stringify([{ id: credential.id, name: credential.name, type: 'wavespeedApi', data }]));
+	await runN8nOrThrow(install, ['import:credentials', `--input=${file}`], env);
+}
+
+export async function importWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv, workflow: object, dir: string) {
+	const { id } = workflow as { id: string };
+	const file = join(dir, `workflow-${id}.json`);
+	writeFileSync(file, JSON.stringify(workflow));
+	await runN8nOrThrow(install, ['import:workflow', `--input=${file}`], env);
+}
+
+export async function executeWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv, workflowId: string): Promise<RunRecord> {
+	const result = await runN8n(install, ['execute', `--id=${workflowId}`, '--rawOutput'], env);
+	return extractRunRecord(result.stdout);
+}
+
+/** The example workflow with its placeholders filled in. */
+export function loadExampleWorkflow(
+	repoDir: string,
+	values: { inputImage: string; outputImage: string; prompt: string; credentialId: string; credentialName: string },
+): Record<string, unknown> {
+	const text = readFileSync(join(repoDir, 'examples', 'edit-image-from-file.workflow.json'), 'utf8')
+		.replace('__INPUT_IMAGE__', values.inputImage)
+		.replace('__OUTPUT_IMAGE__', values.outputImage)
+		.replace('__PROMPT__', JSON.stringify(values.prompt).slice(1, -1));
+	const workflow = JSON.parse(text) as { nodes: Array<{ credentials?: Record<string, { id: string; name: string }> }> };
+	for (const node of workflow.nodes) {
+		if (node.credentials?.wavespeedApi) node.credentials.wavespeedApi = { id: values.credentialId, name: values.credentialName };
+	}
+	return workflow;
+}
+
+/** Starts `n8n start` in the background; resolves once /healthz/readiness answers ok. */
+export async function startN8nServer(install: N8nInstall, env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
+	const child = spawn(install.n8nCmd, ['start'], { cwd: env.N8N_USER_FOLDER, env, stdio: ['ignore', 'inherit', 'inherit'] });
+	const deadlineMs = Date.now() + 120_000;
+	while (Date.now() < deadlineMs) {
+		if (child.exitCode !== null) throw new Error(`n8n start exited with code ${child.exitCode}`);
+		const ready = await fetch(`http://127.0.0.1:${port}/healthz/readiness`).then(
+			(response) => response.ok,
+			() => false,
+		);
+		if (ready) return child;
+		await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+	}
+	child.kill('SIGTERM');
+	throw new Error('n8n did not become ready within 120 s');
+}
+
+export function listFiles(dir: string): string[] {
+	return existsSync(dir) ? readdirSync(dir) : [];
+}
