@@ -9,5 +9,6 @@ module.exports = {
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 	testTimeout: 30000,
+	reporters: ['default', '<rootDir>/test/support/plainSummaryReporter.js'],
 	resolver: process.env.N8N_WORKFLOW_MAJOR === '1' ? '<rootDir>/test/support/n8nWorkflowV1Resolver.js' : undefined,
 };

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: everything, on a fresh clone too. Lint (both n8n rule sets), type checks against n8n-workflow 2.x and
+# 1.x, build, then every jest test (unit, local-server integration, n8n-core executor workflows, and the end-to-end
+# test in a real n8n, which installs n8n into .cache/n8n on first use), then the node's tests again on n8n-workflow 1.x.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[ -x node_modules/.bin/jest ] || npm ci --no-audit --no-fund
+step() { printf '\n== %s\n' "$*"; }
+step lint;               npm run --silent lint
+step typecheck;          npm run --silent typecheck
+step build;              npm run --silent build
+step "jest (n8n-workflow 2.x)"; npx jest "$@"
+step "jest (n8n-workflow 1.x)"; npm run --silent test:n8n-workflow-v1
