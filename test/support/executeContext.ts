@@ -3,6 +3,8 @@
  * item index), HTTP goes for real through n8n's own outbound client to the local fake server, and binary data is
  * kept in memory like n8n's default mode. Workflow-level tests use n8n's real executor instead (test/workflow).
  */
+import type { Readable } from 'node:stream';
+
 import { OutboundHttp } from '@n8n/backend-network';
 import { Container } from '@n8n/di';
 import type {
@@ -101,17 +103,28 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 				if (!binary) throw new NodeOperationError(node, `No binary data property "${property}"`);
 				return Buffer.from(binary.data, 'base64');
 			},
-			prepareBinaryData: async (buffer: Buffer, fileName?: string, mimeType?: string): Promise<IBinaryData> => ({
+			binaryToBuffer: async (body: Buffer | Readable) => await toBuffer(body),
+			prepareBinaryData: async (body: Buffer | Readable, fileName?: string, mimeType?: string): Promise<IBinaryData> => {
+				const buffer = await toBuffer(body);
+				return {
 				data: buffer.toString('base64'),
 				mimeType: mimeType ?? 'application/octet-stream',
 				fileName,
 				fileExtension: fileName?.split('.').pop(),
 				fileSize: `${buffer.length} B`,
-			}),
+				};
+			},
 		},
 	} as unknown as IExecuteFunctions;
 
 	return { ctx, httpCalls, logs };
+}
+
+async function toBuffer(body: Buffer | Readable): Promise<Buffer> {
+	if (Buffer.isBuffer(body)) return body;
+	const chunks: Buffer[] = [];
+	for await (const chunk of body) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks);
 }
 
 /** Runs the node's execute() as n8n would, with `this` bound to the test context. */

@@ -1,19 +1,29 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
+import type { BinaryStream } from './types';
+
 import { parameterError } from './itemErrors';
 import { ACCEPTED_IMAGE_MIME_TYPES, MAX_IMAGES, MIN_IMAGES } from './model';
 
 export interface BinaryImage {
 	field: string;
-	bytes: Buffer;
 	mimeType: string;
 	fileName: string;
+	sizeBytes: number;
+	/** Same key, same bytes: the stored binary's id, or a hash of bytes held in memory. */
+	contentKey: string;
+	/** The bytes: a fresh stream each call where n8n stores them by id (filesystem, S3), else the buffer. */
+	open(): Promise<Buffer | BinaryStream>;
 }
 
 export const BINARY_PROPERTIES_PARAMETER = 'Input Binary Fields';
 export const IMAGE_URLS_PARAMETER = 'Image URLs';
+const SNIFF_BYTES = 16;
 
-/** Reads each named binary field of the item through n8n's helpers (works in memory, filesystem and S3 modes). */
+/**
+ * Reads each named binary field of the item through n8n's helpers. Binaries n8n stores by id are streamed, so a
+ * batch of large images is never held in memory at once; in-memory ones are already buffers.
+ */
 export async function readBinaryImages(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
@@ -32,8 +42,10 @@ export async function readBinaryImages(
 			);
 		}
 		const metadata = ctx.helpers.assertBinaryData(itemIndex, field);
-		const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, field);
-		const mimeType = sniffImageMimeType(bytes);
+		const source = metadata.id
+			? await describeStoredBinary(ctx, metadata.id)
+			: await describeBufferedBinary(await ctx.helpers.getBinaryDataBuffer(itemIndex, field));
+		const mimeType = sniffImageMimeType(source.head);
 		if (!mimeType) {
 			throw parameterError(
 				ctx.getNode(),
@@ -44,9 +56,57 @@ export async function readBinaryImages(
 			);
 		}
 		const extension = mimeType.split('/')[1].replace('jpeg', 'jpg');
-		images.push({ field, bytes, mimeType, fileName: metadata.fileName || `${field}.${extension}` });
+		images.push({
+			field,
+			mimeType,
+			fileName: metadata.fileName || `${field}.${extension}`,
+			sizeBytes: source.sizeBytes,
+			contentKey: `${mimeType}:${source.contentKey}`,
+			open: source.open,
+		});
 	}
 	return images;
+}
+
+interface BinarySource {
+	head: Buffer;
+	sizeBytes: number;
+	contentKey: string;
+	open(): Promise<Buffer | BinaryStream>;
+}
+
+async function describeBufferedBinary(bytes: Buffer): Promise<BinarySource> {
+	return { head: bytes.subarray(0, SNIFF_BYTES), sizeBytes: bytes.length, contentKey: hashBytes(bytes), open: async () => bytes };
+}
+
+async function describeStoredBinary(ctx: IExecuteFunctions, binaryId: string): Promise<BinarySource> {
+	const open = async () => await ctx.helpers.getBinaryStream(binaryId);
+	const { fileSize } = await ctx.helpers.getBinaryMetadata(binaryId);
+	return { head: await readHead(await open()), sizeBytes: Number(fileSize), contentKey: `id:${binaryId}`, open };
+}
+
+/** The first bytes of a stream, then the stream is closed. */
+async function readHead(stream: BinaryStream): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let length = 0;
+	for await (const chunk of stream) {
+		chunks.push(chunk as Buffer);
+		length += (chunk as Buffer).length;
+		if (length >= SNIFF_BYTES) break;
+	}
+	stream.destroy();
+	return Buffer.concat(chunks).subarray(0, SNIFF_BYTES);
+}
+
+/** Two 32-bit hashes and the length: enough to tell apart the images of one execution. */
+export function hashBytes(bytes: Buffer): string {
+	let fnv = 0x811c9dc5;
+	let mix = 0x9747b28c;
+	for (let index = 0; index < bytes.length; index++) {
+		fnv = Math.imul(fnv ^ bytes[index], 0x01000193);
+		mix = Math.imul(mix ^ bytes[index], 0x5bd1e995) ^ (mix >>> 15);
+	}
+	return `${bytes.length}:${(fnv >>> 0).toString(16)}${(mix >>> 0).toString(16)}`;
 }
 
 /** The image type from the file's first bytes; the declared mime type of a binary is often wrong or generic. */

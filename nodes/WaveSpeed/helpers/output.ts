@@ -39,11 +39,18 @@ export async function buildOutputItem(
 	const binary: IBinaryKeyData = {};
 	for (const [index, url] of task.outputs.entries()) {
 		const property = getOutputBinaryProperty(options.outputBinaryProperty, index);
+		const baseName = `${task.id}${index === 0 ? '' : `_${index}`}`;
 		try {
-			const file = await downloadFile(ctx, url, options.itemIndex, options.signal);
-			const mimeType = getImageMimeType(file.body, file.contentType);
-			const fileName = `${task.id}${index === 0 ? '' : `_${index}`}.${getExtension(mimeType)}`;
-			binary[property] = await ctx.helpers.prepareBinaryData(file.body, fileName, mimeType);
+			binary[property] = await downloadFile(ctx, url, options.itemIndex, options.signal, async (file) => {
+				const declared = file.contentType?.split(';')[0].trim().toLowerCase();
+				if (declared?.startsWith('image/')) {
+					return await ctx.helpers.prepareBinaryData(file.body, `${baseName}.${getExtension(declared)}`, declared);
+				}
+				// CDNs often answer application/octet-stream; the bytes know better. WaveSpeed documents PNG outputs.
+				const bytes = await ctx.helpers.binaryToBuffer(file.body);
+				const mimeType = sniffImageMimeType(bytes) ?? 'image/png';
+				return await ctx.helpers.prepareBinaryData(bytes, `${baseName}.${getExtension(mimeType)}`, mimeType);
+			});
 		} catch (error) {
 			throw prefixMessage(error, `Output ${index + 1} of task ${task.id}`);
 		}
@@ -55,13 +62,6 @@ export async function buildOutputItem(
 /** `data`, then `data_1`, `data_2`, … for further outputs. */
 export function getOutputBinaryProperty(base: string, index: number): string {
 	return index === 0 ? base : `${base}_${index}`;
-}
-
-function getImageMimeType(bytes: Buffer, contentType: string | undefined): string {
-	const declared = contentType?.split(';')[0].trim().toLowerCase();
-	if (declared?.startsWith('image/')) return declared;
-	// CDNs often answer application/octet-stream; the bytes know better. WaveSpeed documents PNG outputs.
-	return sniffImageMimeType(bytes) ?? 'image/png';
 }
 
 function getExtension(mimeType: string): string {

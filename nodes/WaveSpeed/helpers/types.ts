@@ -1,3 +1,5 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
 /** The shapes WaveSpeed's API sends and receives. Types only. */
 
 /** Every JSON reply is wrapped like this; `code` mirrors the HTTP status. */
@@ -51,3 +53,6 @@ export interface EditImageRequest {
 	quality?: string;
 	enable_sync_mode?: boolean;
 }
+
+/** A binary's byte stream, typed through n8n-workflow (nodes may not import Node's `stream`). */
+export type BinaryStream = Awaited<ReturnType<IExecuteFunctions['helpers']['getBinaryStream']>>;

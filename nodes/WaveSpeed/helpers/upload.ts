@@ -1,5 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
+import type { BinaryStream } from './types';
+
 import { apiRequest, getHttpStatus } from '../transport';
 import { putFile } from '../transport/files';
 import type { BinaryImage } from './imageInputs';
@@ -27,7 +29,7 @@ export async function uploadImage(
 	itemIndex: number,
 	signal?: AbortSignal,
 ): Promise<string> {
-	const key = getContentKey(image);
+	const key = image.contentKey;
 	const known = session.urlsByContent.get(key);
 	if (known) return await known;
 
@@ -72,20 +74,21 @@ async function uploadWithTicket(
 		kind: 'upload',
 		itemIndex,
 		signal,
-		body: { filename: image.fileName, size: image.bytes.length, content_type: image.mimeType },
+		body: { filename: image.fileName, size: image.sizeBytes, content_type: image.mimeType },
 	});
 	await putFile(ctx, {
 		url: ticket.upload.url,
 		method: ticket.upload.method,
 		headers: ticket.upload.headers ?? {},
-		body: image.bytes,
+		openBody: image.open,
+		sizeBytes: image.sizeBytes,
 		itemIndex,
 		signal,
 	});
 	return ticket.download_url;
 }
 
-/** SDK 0.2.x flow: one multipart POST through the API gateway. */
+/** SDK 0.2.x flow: one multipart POST through the API gateway (the whole file in memory: legacy gateways only). */
 async function uploadMultipart(
 	ctx: IExecuteFunctions,
 	image: BinaryImage,
@@ -106,19 +109,14 @@ async function uploadMultipart(
 		itemIndex,
 		signal,
 		headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-		body: Buffer.concat([head, image.bytes, tail]),
+		body: Buffer.concat([head, await readAll(await image.open()), tail]),
 	});
 	return result.download_url;
 }
 
-/** Two 32-bit hashes, the length and the type: enough to tell apart the images of one execution. */
-export function getContentKey(image: Pick<BinaryImage, 'bytes' | 'mimeType'>): string {
-	const { bytes } = image;
-	let fnv = 0x811c9dc5;
-	let mix = 0x9747b28c;
-	for (let index = 0; index < bytes.length; index++) {
-		fnv = Math.imul(fnv ^ bytes[index], 0x01000193);
-		mix = Math.imul(mix ^ bytes[index], 0x5bd1e995) ^ (mix >>> 15);
-	}
-	return `${image.mimeType}:${bytes.length}:${(fnv >>> 0).toString(16)}${(mix >>> 0).toString(16)}`;
+async function readAll(body: Buffer | BinaryStream): Promise<Buffer> {
+	if (Buffer.isBuffer(body)) return body;
+	const chunks: Buffer[] = [];
+	for await (const chunk of body) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks);
 }

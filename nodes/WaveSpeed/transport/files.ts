@@ -1,6 +1,8 @@
 import type { IExecuteFunctions, IHttpRequestMethods, IN8nHttpFullResponse } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import type { BinaryStream } from '../helpers/types';
+
 import { parseRetryAfterMs } from './retry';
 import { AttemptFailure, Cancelled, withRetries } from './retryLoop';
 
@@ -14,9 +16,11 @@ const TRANSFER_TIMEOUT_MS = 120_000;
 export interface PutFileCall {
 	url: string;
 	method?: string;
-	/** Exactly the headers the upload ticket signed, nothing added. */
+	/** Exactly the headers the upload ticket signed, nothing added but the length. */
 	headers: Record<string, string>;
-	body: Buffer;
+	/** Called once per attempt: a stream cannot be sent twice. */
+	openBody: () => Promise<Buffer | BinaryStream>;
+	sizeBytes: number;
 	itemIndex: number;
 	signal?: AbortSignal;
 }
@@ -27,8 +31,9 @@ export async function putFile(ctx: IExecuteFunctions, call: PutFileCall): Promis
 		const response = (await ctx.helpers.httpRequest({
 			method: (call.method ?? 'PUT').toUpperCase() as IHttpRequestMethods,
 			url: call.url,
-			headers: { ...call.headers },
-			body: call.body,
+			// Storage wants the length up front; a stream would otherwise go out chunked.
+			headers: { ...call.headers, 'Content-Length': String(call.sizeBytes) },
+			body: await call.openBody(),
 			encoding: 'text',
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
@@ -40,33 +45,38 @@ export async function putFile(ctx: IExecuteFunctions, call: PutFileCall): Promis
 }
 
 export interface DownloadedFile {
-	body: Buffer;
+	/** The body as it arrives; the consumer reads it (n8n stores it without holding it all in memory). */
+	body: BinaryStream;
 	contentType?: string;
 }
 
-export async function downloadFile(
+/**
+ * Downloads a file and hands its stream to `consume`, inside the retry loop: a reply that breaks off mid-body is
+ * fetched again.
+ */
+export async function downloadFile<T>(
 	ctx: IExecuteFunctions,
 	url: string,
 	itemIndex: number,
-	signal?: AbortSignal,
-): Promise<DownloadedFile> {
+	signal: AbortSignal | undefined,
+	consume: (file: DownloadedFile) => Promise<T>,
+): Promise<T> {
 	assertHttpUrl(ctx, url, itemIndex);
 	return await transfer(ctx, itemIndex, 'download', signal, async () => {
 		const response = (await ctx.helpers.httpRequest({
 			method: 'GET',
 			url,
-			encoding: 'arraybuffer',
+			encoding: 'stream',
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: TRANSFER_TIMEOUT_MS,
 			abortSignal: signal,
 		})) as IN8nHttpFullResponse;
+		const body = response.body as BinaryStream;
+		if (response.statusCode < 200 || response.statusCode >= 300) body.destroy();
 		throwUnlessOk(response);
 		const contentType = response.headers?.['content-type'];
-		return {
-			body: Buffer.from(response.body as ArrayBuffer),
-			contentType: typeof contentType === 'string' ? contentType : undefined,
-		};
+		return await consume({ body, contentType: typeof contentType === 'string' ? contentType : undefined });
 	});
 }
 
