@@ -6,7 +6,7 @@ import { getTaskId } from '../helpers/itemErrors';
 import { readMaxConcurrency } from './descriptions';
 import * as operations from './index';
 import type { Operation } from './index';
-import { createRunContext } from './runContext';
+import { Run } from './runContext';
 
 type ItemOutcome = { item: INodeExecutionData } | { error: Error };
 
@@ -24,8 +24,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	const continueOnFail = this.continueOnFail();
 	const maxConcurrency = readMaxConcurrency(this);
-	const failFast = new AbortController();
-	const run = createRunContext(this.getExecutionCancelSignal?.(), failFast.signal);
+	const run = new Run(this.getExecutionCancelSignal?.());
 	let firstFailure: { itemIndex: number; error: Error } | undefined;
 
 	const outcomes = await runPool(
@@ -33,17 +32,17 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		maxConcurrency,
 		async (itemIndex): Promise<ItemOutcome> => {
 			try {
-				return { item: await handler.execute.call(this, itemIndex, run) };
+				return { item: await run.runItem(async (context) => await handler.execute.call(this, itemIndex, context)) };
 			} catch (error) {
 				if (!continueOnFail && !firstFailure) {
 					firstFailure = { itemIndex, error: error as Error };
 					// No new task is submitted and waits end: the node is about to fail anyway.
-					failFast.abort();
+					run.stop();
 				}
 				return { error: error as Error };
 			}
 		},
-		() => !run.signal.aborted,
+		() => !run.isStopped,
 	);
 
 	if (firstFailure) throw describeLeftBehind(firstFailure.error, firstFailure.itemIndex, run.submittedTasks);

@@ -1,29 +1,49 @@
 import type { UploadSession } from '../helpers/upload';
 import { createUploadSession } from '../helpers/upload';
 
-/** What the items of one execution share. Made by the router, handed to every operation call. */
+/** What the items of one execution share, as one item's operation sees it. */
 export interface RunContext {
-	/** Aborts when the execution is stopped, or when an item failed and the node is going to fail. */
+	/** This item's signal: aborts when the execution is stopped or the node is about to fail. */
 	signal: AbortSignal;
 	uploads: UploadSession;
-	/** Task ids by item, kept until the item's output is ready, so a failing run can say what it leaves behind. */
+	/** Task ids by item, so a failing run can say what it leaves behind. */
 	submittedTasks: Map<number, string>;
 }
 
-export function createRunContext(executionSignal: AbortSignal | undefined, failFast: AbortSignal): RunContext {
-	return { signal: combineSignals(executionSignal, failFast), uploads: createUploadSession(), submittedTasks: new Map() };
+/**
+ * One AbortController per running item, all aborted together. Sharing one signal would pile a listener per sleep
+ * and request of every item onto it (Node warns past 10); this way each signal has one or two.
+ */
+export class Run {
+	readonly uploads = createUploadSession();
+	readonly submittedTasks = new Map<number, string>();
+	private readonly running = new Set<AbortController>();
+	private stopped = false;
+
+	constructor(executionSignal: AbortSignal | undefined) {
+		if (executionSignal?.aborted) this.stop();
+		executionSignal?.addEventListener('abort', () => this.stop(), { once: true });
+	}
+
+	get isStopped(): boolean {
+		return this.stopped;
+	}
+
+	/** No new item starts, and running items are told to end. */
+	stop(): void {
+		this.stopped = true;
+		for (const controller of this.running) controller.abort();
+	}
+
+	async runItem<T>(work: (context: RunContext) => Promise<T>): Promise<T> {
+		const controller = new AbortController();
+		if (this.stopped) controller.abort();
+		this.running.add(controller);
+		try {
+			return await work({ signal: controller.signal, uploads: this.uploads, submittedTasks: this.submittedTasks });
+		} finally {
+			this.running.delete(controller);
+		}
+	}
 }
 
-/** AbortSignal.any is missing on Node 18, which n8n 1.x still runs on. */
-function combineSignals(...signals: Array<AbortSignal | undefined>): AbortSignal {
-	const controller = new AbortController();
-	for (const signal of signals) {
-		if (!signal) continue;
-		if (signal.aborted) {
-			controller.abort();
-			break;
-		}
-		signal.addEventListener('abort', () => controller.abort(), { once: true });
-	}
-	return controller.signal;
-}

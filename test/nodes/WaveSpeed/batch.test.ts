@@ -62,6 +62,37 @@ describe('batches', () => {
 		expect(fake.peakRunningTasks).toBe(5);
 	});
 
+	// Regression: one signal shared by all items collected a listener per sleep and request; past 10 Node prints
+	// MaxListenersExceededWarning into n8n's log on every big batch.
+	it('runs 16 items at once without piling listeners onto one abort signal', async () => {
+		const { addEventListener, removeEventListener } = EventTarget.prototype;
+		const counts = new Map<EventTarget, number>();
+		let most = 0;
+		const stop = new AbortController();
+		const count = (target: EventTarget, type: string, delta: number) => {
+			if (type !== 'abort' || target === stop.signal) return;
+			counts.set(target, (counts.get(target) ?? 0) + delta);
+			most = Math.max(most, counts.get(target)!);
+		};
+		jest.spyOn(EventTarget.prototype, 'addEventListener').mockImplementation(function (this: EventTarget, type, listener, options) {
+			count(this, type, 1);
+			addEventListener.call(this, type, listener, options);
+		});
+		jest.spyOn(EventTarget.prototype, 'removeEventListener').mockImplementation(function (this: EventTarget, type, listener, options) {
+			count(this, type, -1);
+			removeEventListener.call(this, type, listener, options);
+		});
+		try {
+			const params = batchParams({ maxConcurrency: 16 });
+			const output = await runNode(createExecuteContext(contextFor(fake, params, { items: pngItems(16), cancelSignal: stop.signal })));
+			expect(output).toHaveLength(16);
+		} finally {
+			jest.restoreAllMocks();
+		}
+		// n8n itself hangs every API request on the execution's signal (stop.signal here): not ours to count.
+		expect(most).toBeLessThanOrEqual(10);
+	});
+
 	it('uploads a binary used by several items once', async () => {
 		const output = await runNode(createExecuteContext(contextFor(fake, batchParams(), { items: pngItems(6, false) })));
 		expect(output).toHaveLength(6);
