@@ -286,6 +286,8 @@ EOF
   broker_port="$("$NODE_BIN" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
   (
     cd "$smoke_dir"
+    # n8n logs nothing under NODE_ENV=test (as set by jest), and `execute --rawOutput` prints through its logger.
+    unset NODE_ENV
     export N8N_USER_FOLDER="$smoke_dir/home" DB_TYPE=sqlite N8N_ENCRYPTION_KEY=install-smoke-test \
       N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false \
       N8N_TEMPLATES_ENABLED=false N8N_PERSONALIZATION_ENABLED=false \

@@ -30,7 +30,10 @@ export function findRepoDir(start = process.cwd()): string {
 
 /** Installs n8n into .cache/n8n on first use (a few minutes), then returns at once. */
 export function installN8n(repoDir: string): N8nInstall {
+	// Not jest's NODE_ENV=test: n8n then logs nothing, and the install's smoke test reads n8n's output.
+	const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(NODE_ENV|JEST_.*)$/.test(name)));
 	const result = spawnSync('bash', [join(repoDir, 'scripts/install-n8n.sh')], {
+		env,
 		encoding: 'utf8',
 		stdio: ['ignore', 'pipe', 'inherit'],
 		maxBuffer: 16 * 1024 * 1024,

@@ -46,7 +46,7 @@ describe('in a real n8n', () => {
 		await importCredential(install, env, { ...CREDENTIAL, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
 	}, 15 * 60_000);
 
-	afterEach(() => fake.reset());
+	afterEach(() => fake?.reset());
 	afterAll(async () => {
 		await fake?.close();
 		if (workDir) rmSync(workDir, { recursive: true, force: true });
