@@ -64,8 +64,10 @@ export interface FakeTask {
 	outcome: 'completed' | 'failed' | 'never';
 	failureCode?: number;
 	outputCount: number;
-	/** When a result poll first saw the end: the latency the node added is this minus completeAtMs. */
+	/** When a result poll first saw the end. */
 	firstSeenDoneAtMs?: number;
+	/** When the first output was fully sent: the latency the node added is this minus completeAtMs. */
+	outputSentAtMs?: number;
 }
 
 export interface RecordedRequest {
@@ -403,6 +405,7 @@ export async function startFakeWaveSpeed(
 			});
 			if (options.outputMinBytes === 0) outputCache.set(key, png);
 		}
+		res.on('finish', () => (task.outputSentAtMs ??= Date.now()));
 		handleFile(res, png, 'image/png');
 	};
 

@@ -57,17 +57,22 @@ class MakeBinaryNode implements INodeType {
 		{ displayName: 'Kind', name: 'kind', type: 'string', default: 'png' },
 		{ displayName: 'Seed', name: 'seed', type: 'string', default: 'input' },
 		{ displayName: 'Binary Property', name: 'binaryProperty', type: 'string', default: 'data' },
+		{ displayName: 'Min Bytes', name: 'minBytes', type: 'number', default: 0 },
 	]);
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const make = async (item: INodeExecutionData, i: number) => {
 			const seed = this.getNodeParameter('seed', i) as string;
 			const isPng = this.getNodeParameter('kind', i) === 'png';
-			const bytes = isPng ? makePlaceholderPng({ seed }) : Buffer.from(`not an image: ${seed}`);
+			const minBytes = this.getNodeParameter('minBytes', i) as number;
+			const bytes = isPng ? makePlaceholderPng({ seed, minBytes }) : Buffer.from(`not an image: ${seed}`);
 			const file = await this.helpers.prepareBinaryData(bytes, `${seed}.${isPng ? 'png' : 'txt'}`, isPng ? 'image/png' : 'text/plain');
 			const property = this.getNodeParameter('binaryProperty', i) as string;
 			return { json: item.json, binary: { ...item.binary, [property]: file }, pairedItem: { item: i } };
 		};
-		return [await Promise.all(this.getInputData().map(make))];
+		// One after the other, so a batch of large images is not all in memory at once (the benchmark measures memory).
+		const output: INodeExecutionData[] = [];
+		for (const [i, item] of this.getInputData().entries()) output.push(await make(item, i));
+		return [output];
 	}
 }
 
@@ -169,7 +174,10 @@ const n8nFolder = mkdtempSync(path.join(tmpdir(), 'n8n-wavespeed-'));
 process.env.N8N_USER_FOLDER = n8nFolder;
 // n8n logs every node error it reports, as in production; N8N_LOG_LEVEL=debug shows those logs again.
 process.env.N8N_LOG_LEVEL ??= 'silent';
-afterAll(() => rmSync(n8nFolder, { recursive: true, force: true }));
+const removeN8nFolder = () => rmSync(n8nFolder, { recursive: true, force: true });
+// Under jest, when the test file ends; in the benchmark (plain Node), when the process does.
+if (typeof afterAll === 'function') afterAll(removeN8nFolder);
+else process.on('exit', removeN8nFolder);
 
 let activeBinaryMode: BinaryMode | undefined;
 

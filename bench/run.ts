@@ -1,0 +1,93 @@
+/**
+ * `npm run bench`: batches through n8n's executor against the local WaveSpeed-compatible server, and a table of what
+ * they cost: wall time against the ideal ceil(items / concurrency) × inference, HTTP requests per item, peak memory,
+ * and the latency the node adds after WaveSpeed finishes a task. Asserts nothing: it measures.
+ *   --inference-ms N   how long each task runs on the server (default 10000)
+ *   --full             also the 200-item batch
+ *   --only LABEL       run the scenarios whose label contains LABEL
+ */
+import { execFile } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+import { startFakeWaveSpeed } from '../test/support/fakeWaveSpeed';
+import type { Route } from '../test/support/fakeWaveSpeed';
+import type { Scenario, ScenarioResult } from './scenario';
+
+const KB = 1024;
+const MB = 1024 * KB;
+
+function scenarios(full: boolean): Scenario[] {
+	const base = { imageBytes: 100 * KB, pollIntervalSeconds: 2, binaryMode: 'filesystem' as const };
+	return [
+		{ ...base, label: '1 item', items: 1, concurrency: 4 },
+		{ ...base, label: '10 items, concurrency 10', items: 10, concurrency: 10 },
+		{ ...base, label: '10 items, concurrency 1 (sequential loop)', items: 10, concurrency: 1 },
+		{ ...base, label: '50 items, concurrency 10', items: 50, concurrency: 10 },
+		{ ...base, label: '50 items, concurrency 10, 1 s polling', items: 50, concurrency: 10, pollIntervalSeconds: 1 },
+		...(full ? [{ ...base, label: '200 items, concurrency 20', items: 200, concurrency: 20 }] : []),
+		{ ...base, label: '1 item of 20 MB', items: 1, concurrency: 4, imageBytes: 20 * MB },
+		{ ...base, label: '20 items of 20 MB, concurrency 4', items: 20, concurrency: 4, imageBytes: 20 * MB },
+		{ ...base, label: '20 items of 20 MB, concurrency 4, memory mode', items: 20, concurrency: 4, imageBytes: 20 * MB, binaryMode: 'default' as const },
+	];
+}
+
+async function main(): Promise<void> {
+	const { values } = parseArgs({
+		options: { 'inference-ms': { type: 'string' }, full: { type: 'boolean' }, only: { type: 'string' } },
+	});
+	const inferenceMs = Number(values['inference-ms'] ?? 10_000);
+	const fake = await startFakeWaveSpeed({ inferenceMs, outputWidth: 1024, outputHeight: 1024 });
+	const rows: string[][] = [];
+	const header = ['scenario', 'wall s', 'ideal s', '× ideal', 'uploads/item', 'submits/item', 'polls/item', 'downloads/item', 'peak RSS MB', 'RSS growth MB', 'added latency ms (mean / max)'];
+
+	for (const scenario of scenarios(Boolean(values.full)).filter((s) => !values.only || s.label.includes(values.only))) {
+		fake.reset();
+		fake.options.inferenceMs = inferenceMs;
+		fake.options.outputMinBytes = scenario.imageBytes > MB ? scenario.imageBytes : 0;
+		process.stderr.write(`running: ${scenario.label}…\n`);
+		// Asynchronously: the server answering the child lives in this process's event loop.
+		const { stdout: output } = await execFileAsync(process.execPath, [join(__dirname, 'scenario.js'), JSON.stringify({ scenario, baseUrl: fake.url, apiKey: fake.options.apiKey })], {
+			encoding: 'utf8',
+			maxBuffer: 64 * MB,
+			env: { ...process.env, N8N_LOG_LEVEL: 'silent' },
+		});
+		const result = JSON.parse(output.trim().split('\n').pop()!) as ScenarioResult;
+		const perItem = (route: Route) => (fake.countRequests(route) / scenario.items).toFixed(1);
+		const latencies = [...fake.tasks.values()].map((task) => (task.outputSentAtMs ?? NaN) - task.completeAtMs);
+		const idealMs = Math.ceil(scenario.items / scenario.concurrency) * inferenceMs;
+		rows.push([
+			`${scenario.label}${result.outputs === scenario.items && result.status === 'success' ? '' : ` (FAILED: ${result.outputs} outputs)`}`,
+			(result.wallMs / 1000).toFixed(1),
+			(idealMs / 1000).toFixed(0),
+			(result.wallMs / idealMs).toFixed(2),
+			perItem('put'),
+			perItem('submit'),
+			perItem('result'),
+			perItem('download'),
+			(result.peakRssBytes / MB).toFixed(0),
+			((result.peakRssBytes - result.baselineRssBytes) / MB).toFixed(0),
+			`${Math.round(latencies.reduce((sum, value) => sum + value, 0) / latencies.length)} / ${Math.max(...latencies)}`,
+		]);
+	}
+	await fake.close();
+
+	const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+	const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+	process.stdout.write(
+		[
+			`Inference ${inferenceMs / 1000} s per task, poll interval 2 s unless noted, filesystem binary mode unless noted.`,
+			`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 1024 ** 3)} GB, Node ${process.version}.`,
+			'',
+			line(header),
+			line(widths.map((width) => '-'.repeat(width))),
+			...rows.map(line),
+			'',
+		].join('\n'),
+	);
+}
+
+void main();
