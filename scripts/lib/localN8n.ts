@@ -194,19 +194,19 @@ export async function executeWorkflow(install: N8nInstall, env: NodeJS.ProcessEn
 	return extractRunRecord(result.stdout);
 }
 
-/** The example workflow with its placeholders filled in. */
+/** The example workflow, with this machine's file paths, the prompt and the credential put in. */
 export function loadExampleWorkflow(
 	repoDir: string,
 	values: { inputImage: string; outputImage: string; prompt: string; credentialId: string; credentialName: string },
 ): Record<string, unknown> {
-	const text = readFileSync(join(repoDir, 'examples', 'edit-image-from-file.workflow.json'), 'utf8')
-		.replace('__INPUT_IMAGE__', values.inputImage)
-		.replace('__OUTPUT_IMAGE__', values.outputImage)
-		.replace('__PROMPT__', JSON.stringify(values.prompt).slice(1, -1));
-	const workflow = JSON.parse(text) as { nodes: Array<{ credentials?: Record<string, { id: string; name: string }> }> };
-	for (const node of workflow.nodes) {
-		if (node.credentials?.wavespeedApi) node.credentials.wavespeedApi = { id: values.credentialId, name: values.credentialName };
-	}
+	const workflow = JSON.parse(readFileSync(join(repoDir, 'examples', 'edit-image-from-file.workflow.json'), 'utf8')) as {
+		nodes: Array<{ name: string; parameters: Record<string, unknown>; credentials?: Record<string, { id: string; name: string }> }>;
+	};
+	const byName = (name: string) => workflow.nodes.find((node) => node.name === name)!;
+	byName('Read product photo').parameters.fileSelector = values.inputImage;
+	byName('Save edited image').parameters.fileName = values.outputImage;
+	byName('WaveSpeed').parameters.prompt = values.prompt;
+	byName('WaveSpeed').credentials = { wavespeedApi: { id: values.credentialId, name: values.credentialName } };
 	return workflow;
 }
 

@@ -27,6 +27,8 @@ export interface ContextOptions {
 	credentials?: { apiKey: string; baseUrl: string };
 	continueOnFail?: boolean;
 	cancelSignal?: AbortSignal;
+	/** Called as an AI agent's tool (n8n 2.x's SupplyDataContext answers isToolExecution()). */
+	toolCall?: boolean;
 }
 
 export interface HttpCall {
@@ -63,6 +65,7 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		getNode: () => node,
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => options.cancelSignal,
+		...(options.toolCall ? { isToolExecution: () => true } : {}),
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
 			const value = options.params[name];
 			if (value === undefined) {

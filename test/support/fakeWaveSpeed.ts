@@ -12,6 +12,7 @@ import { makePlaceholderPng } from './placeholderPng.ts';
 
 export type Route =
 	| 'submit'
+	| 'generate'
 	| 'result'
 	| 'ticket'
 	| 'legacyUpload'
@@ -21,7 +22,7 @@ export type Route =
 	| 'download'
 	| 'unknown';
 
-const API_ROUTES: Route[] = ['submit', 'result', 'ticket', 'legacyUpload', 'balance'];
+const API_ROUTES: Route[] = ['submit', 'generate', 'result', 'ticket', 'legacyUpload', 'balance'];
 
 export interface FaultRule {
 	/** Which requests: a route, every /api/v3 route ('api'), or everything ('any'). */
@@ -95,7 +96,8 @@ export interface FakeWaveSpeed {
 
 const ASPECT_RATIOS = ['1:1', '3:2', '2:3', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'];
 const UPLOAD_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
-const MODEL = 'openai/gpt-image-2/edit';
+const EDIT_MODEL = 'openai/gpt-image-2/edit';
+const GENERATE_MODEL = 'openai/gpt-image-2/text-to-image';
 
 export async function startFakeWaveSpeed(
 	overrides: Partial<FakeOptions> = {},
@@ -152,12 +154,15 @@ export async function startFakeWaveSpeed(
 	const taskJson = (task: FakeTask, nowMs: number): Record<string, unknown> => {
 		const status = statusOf(task, nowMs);
 		const done = status === 'completed';
+		const inline = task.request.enable_base64_output === true;
 		const outputs = done
-			? Array.from({ length: task.outputCount }, (_, index) => `${fake.url}/cdn/${task.id}/output-${index}.png`)
+			? Array.from({ length: task.outputCount }, (_, index) =>
+					inline ? renderOutput(task.id, index).toString('base64') : `${fake.url}/cdn/${task.id}/output-${index}.png`,
+				)
 			: [];
 		return {
 			id: task.id,
-			model: MODEL,
+			model: Array.isArray(task.request.images) ? EDIT_MODEL : GENERATE_MODEL,
 			outputs,
 			urls: { get: `${fake.url}/api/v3/predictions/${task.id}/result` },
 			has_nsfw_contents: outputs.map(() => false),
@@ -177,6 +182,7 @@ export async function startFakeWaveSpeed(
 
 	const routeOf = (method: string, path: string): Route => {
 		if (method === 'POST' && path === '/api/v3/openai/gpt-image-2/edit') return 'submit';
+		if (method === 'POST' && path === '/api/v3/openai/gpt-image-2/text-to-image') return 'generate';
 		if (method === 'GET' && /^\/api\/v3\/predictions\/[^/]+\/result$/.test(path)) return 'result';
 		if (method === 'POST' && path === '/api/v3/media/uploads') return 'ticket';
 		if (method === 'POST' && path === '/api/v3/media/upload/binary') return 'legacyUpload';
@@ -237,10 +243,11 @@ export async function startFakeWaveSpeed(
 		}
 	};
 
-	const validateSubmit = (body: Record<string, unknown>): string | undefined => {
+	const validateSubmit = (body: Record<string, unknown>, withImages: boolean): string | undefined => {
 		const { images, prompt } = body;
-		if (!Array.isArray(images) || images.length < 1) return 'images is required: at least 1 image URL';
-		if (images.length > 16) return 'images: at most 16 images';
+		if (withImages && (!Array.isArray(images) || images.length < 1)) return 'images is required: at least 1 image URL';
+		if (!withImages && images !== undefined) return 'images is not a field of text-to-image';
+		if (Array.isArray(images) && images.length > 16) return 'images: at most 16 images';
 		if (typeof prompt !== 'string' || prompt.trim() === '') return 'prompt is required';
 		if (body.aspect_ratio !== undefined && !ASPECT_RATIOS.includes(String(body.aspect_ratio))) {
 			return `aspect_ratio must be one of ${ASPECT_RATIOS.join(', ')}`;
@@ -254,7 +261,7 @@ export async function startFakeWaveSpeed(
 		for (const [key, value] of Object.entries(body)) {
 			if (value === null || value === '') return `${key} must be omitted rather than empty`;
 		}
-		for (const image of images) {
+		for (const image of (images as unknown[] | undefined) ?? []) {
 			const url = String(image);
 			if (!/^https?:\/\//.test(url)) return `failed to download image: ${url}`;
 			const own = url.startsWith(`${fake.url}/media/`) ? uploads.get(url.slice(`${fake.url}/media/`.length).split('/')[0]) : undefined;
@@ -286,10 +293,10 @@ export async function startFakeWaveSpeed(
 	const runningTasks = (nowMs: number) =>
 		[...fake.tasks.values()].filter((task) => !['completed', 'failed'].includes(statusOf(task, nowMs))).length;
 
-	const handleSubmit = async (body: Buffer, res: ServerResponse, fault: FaultRule | undefined) => {
+	const handleSubmit = async (body: Buffer, res: ServerResponse, fault: FaultRule | undefined, withImages = true) => {
 		const json = parseJson(body);
 		if (!json) return send(res, 400, null, 'invalid JSON body');
-		const problem = validateSubmit(json);
+		const problem = validateSubmit(json, withImages);
 		if (problem) return send(res, 400, null, problem);
 		if (options.maxConcurrentTasks > 0 && runningTasks(Date.now()) >= options.maxConcurrentTasks) {
 			return send(res, 429, null, 'too many concurrent tasks', { 'Retry-After': '1' });
@@ -386,6 +393,21 @@ export async function startFakeWaveSpeed(
 		res.end(bytes);
 	};
 
+	const renderOutput = (id: string, index: number): Buffer => {
+		const key = `${id}/${index}`;
+		const cached = outputCache.get(key);
+		if (cached) return cached;
+		const png = makePlaceholderPng({
+			width: options.outputWidth,
+			height: options.outputHeight,
+			seed: key,
+			minBytes: options.outputMinBytes,
+		});
+		// Large (benchmark) outputs are made anew each time rather than kept.
+		if (options.outputMinBytes === 0) outputCache.set(key, png);
+		return png;
+	};
+
 	const handleDownload = (path: string, res: ServerResponse) => {
 		const [, , id, name] = path.split('/');
 		const task = fake.tasks.get(id);
@@ -394,17 +416,7 @@ export async function startFakeWaveSpeed(
 			handleFile(res, undefined, '');
 			return;
 		}
-		const key = `${id}/${index}`;
-		let png = outputCache.get(key);
-		if (!png) {
-			png = makePlaceholderPng({
-				width: options.outputWidth,
-				height: options.outputHeight,
-				seed: key,
-				minBytes: options.outputMinBytes,
-			});
-			if (options.outputMinBytes === 0) outputCache.set(key, png);
-		}
+		const png = renderOutput(id, index);
 		res.on('finish', () => (task.outputSentAtMs ??= Date.now()));
 		handleFile(res, png, 'image/png');
 	};
@@ -421,8 +433,8 @@ export async function startFakeWaveSpeed(
 				return send(res, 401, null, 'Unauthorized: invalid or inactive API key');
 			}
 			let fault = pickFault(route);
-			if (fault && route === 'submit' && fault.kind !== 'delay' && !(fault.kind === 'status' && fault.status === 429)) {
-				return await handleSubmit(body, res, fault);
+			if (fault && (route === 'submit' || route === 'generate') && fault.kind !== 'delay' && !(fault.kind === 'status' && fault.status === 429)) {
+				return await handleSubmit(body, res, fault, route === 'submit');
 			}
 			if (fault && (await applyFault(fault, res))) return;
 			fault = undefined;
@@ -430,6 +442,8 @@ export async function startFakeWaveSpeed(
 			switch (route) {
 				case 'submit':
 					return await handleSubmit(body, res, fault);
+				case 'generate':
+					return await handleSubmit(body, res, fault, false);
 				case 'result':
 					return handleResult(url.pathname, res);
 				case 'ticket':

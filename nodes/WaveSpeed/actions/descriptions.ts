@@ -1,8 +1,23 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import type { TaskSettings } from '../helpers/imageTask';
 import { parameterError } from '../helpers/itemErrors';
+import type { AspectRatio, Quality, Resolution } from '../helpers/model';
+import {
+	ASPECT_RATIOS,
+	AUTO_ASPECT_RATIO,
+	DEFAULT_QUALITY,
+	DEFAULT_RESOLUTION,
+	QUALITIES,
+	RESOLUTIONS,
+	isOneOf,
+} from '../helpers/model';
 
-/** Parameters shared by Edit Image and Get Result, defined once. */
+/** Parameters shared by several operations, defined once. */
+
+/** The operations that create a task, and those that wait for one. */
+const TASK_OPERATIONS = ['editImage', 'generateImage'];
+const WAITING_OPERATIONS = [...TASK_OPERATIONS, 'getResult'];
 
 export const waitForCompletionProperty: INodeProperties = {
 	displayName: 'Wait for Completion',
@@ -11,8 +26,77 @@ export const waitForCompletionProperty: INodeProperties = {
 	default: true,
 	description:
 		'Whether to wait until the image is ready and return it. Turn off to return the task ID at once and collect the result later with "Get Result".',
-	displayOptions: { show: { operation: ['editImage', 'getResult'] } },
+	displayOptions: { show: { operation: WAITING_OPERATIONS } },
 };
+
+/** Edit Image may leave the ratio to the first image (`auto`); Generate Image has no image to take it from. */
+export function aspectRatioProperty(operation: string, defaultRatio: string, allowAuto: boolean): INodeProperties {
+	return {
+		displayName: 'Aspect Ratio',
+		name: 'aspectRatio',
+		type: 'options',
+		options: [
+			...(allowAuto ? [{ name: 'Auto (From First Image)', value: AUTO_ASPECT_RATIO }] : []),
+			...ASPECT_RATIOS.map((ratio) => ({ name: ratio, value: ratio })),
+		],
+		default: defaultRatio,
+		description: 'Shape of the output image, width:height',
+		displayOptions: { show: { operation: [operation] } },
+	};
+}
+
+export const resolutionProperty: INodeProperties = {
+	displayName: 'Resolution',
+	name: 'resolution',
+	type: 'options',
+	options: [
+		{ name: '1K (Long Side About 1024 Px)', value: '1k' },
+		{ name: '2K (Long Side About 2048 Px)', value: '2k' },
+		{ name: '4K (Long Side About 3840 Px)', value: '4k' },
+	],
+	default: DEFAULT_RESOLUTION,
+	description: 'Size of the output image; larger costs more',
+	displayOptions: { show: { operation: TASK_OPERATIONS } },
+};
+
+export const qualityProperty: INodeProperties = {
+	displayName: 'Quality',
+	name: 'quality',
+	type: 'options',
+	options: [
+		{ name: 'High', value: 'high' },
+		{ name: 'Low', value: 'low' },
+		{ name: 'Medium', value: 'medium' },
+	],
+	default: DEFAULT_QUALITY,
+	description: 'Rendering quality; higher costs more',
+	displayOptions: { show: { operation: TASK_OPERATIONS } },
+};
+
+export interface ImageChoices {
+	aspectRatio?: AspectRatio;
+	resolution: Resolution;
+	quality: Quality;
+}
+
+/** Aspect ratio, resolution and quality, checked even when they come from an expression (the API drops bad values). */
+export function readImageChoices(ctx: IExecuteFunctions, itemIndex: number, defaultRatio: string): ImageChoices {
+	const node = ctx.getNode();
+	const aspectRatio = ctx.getNodeParameter('aspectRatio', itemIndex, defaultRatio);
+	const resolution = ctx.getNodeParameter('resolution', itemIndex, DEFAULT_RESOLUTION);
+	const quality = ctx.getNodeParameter('quality', itemIndex, DEFAULT_QUALITY);
+	const allowed = defaultRatio === AUTO_ASPECT_RATIO ? `auto or one of ${ASPECT_RATIOS.join(', ')}` : `one of ${ASPECT_RATIOS.join(', ')}`;
+	if (!(aspectRatio === AUTO_ASPECT_RATIO && defaultRatio === AUTO_ASPECT_RATIO) && !isOneOf(ASPECT_RATIOS, aspectRatio)) {
+		throw parameterError(node, itemIndex, 'Aspect Ratio', `Unknown aspect ratio "${String(aspectRatio)}"`, `Use ${allowed}.`);
+	}
+	if (!isOneOf(RESOLUTIONS, resolution)) {
+		throw parameterError(node, itemIndex, 'Resolution', `Unknown resolution "${String(resolution)}"`, `Use one of ${RESOLUTIONS.join(', ')}.`);
+	}
+	if (!isOneOf(QUALITIES, quality)) {
+		throw parameterError(node, itemIndex, 'Quality', `Unknown quality "${String(quality)}"`, `Use one of ${QUALITIES.join(', ')}.`);
+	}
+	return { aspectRatio: isOneOf(ASPECT_RATIOS, aspectRatio) ? aspectRatio : undefined, resolution, quality };
+}
 
 export const DEFAULT_POLL_INTERVAL_SECONDS = 2;
 export const MIN_POLL_INTERVAL_SECONDS = 0.5;
@@ -26,8 +110,17 @@ export const optionsProperty: INodeProperties = {
 	type: 'collection',
 	placeholder: 'Add Option',
 	default: {},
-	displayOptions: { show: { operation: ['editImage', 'getResult'] } },
+	displayOptions: { show: { operation: WAITING_OPERATIONS } },
 	options: [
+		{
+			displayName: 'Base64 Output',
+			name: 'base64Output',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether WaveSpeed should send the image itself instead of a URL. It still becomes binary data; the JSON then has no output URL.',
+			displayOptions: { show: { '/operation': TASK_OPERATIONS } },
+		},
 		{
 			displayName: 'Download Output',
 			name: 'downloadOutput',
@@ -66,7 +159,7 @@ export const optionsProperty: INodeProperties = {
 			default: false,
 			description:
 				'Whether WaveSpeed should hold the submit request open until the image is ready. If its wait runs out, the node goes on polling the task.',
-			displayOptions: { show: { '/operation': ['editImage'] } },
+			displayOptions: { show: { '/operation': TASK_OPERATIONS } },
 		},
 		{
 			displayName: 'Timeout (Seconds)',
@@ -79,16 +172,12 @@ export const optionsProperty: INodeProperties = {
 	],
 };
 
-export interface WaitSettings {
-	waitForCompletion: boolean;
-	pollIntervalMs: number;
-	timeoutMs: number;
-	downloadOutput: boolean;
-	outputBinaryProperty: string;
-	syncMode: boolean;
+export interface WaitSettings extends TaskSettings {
+	base64Output: boolean;
 }
 
 interface RawOptions {
+	base64Output?: boolean;
 	pollInterval?: number;
 	timeout?: number;
 	downloadOutput?: boolean;
@@ -97,8 +186,11 @@ interface RawOptions {
 	maxConcurrency?: number;
 }
 
-/** Reads the wait options of one item; seconds become milliseconds here, once. */
-export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number): WaitSettings {
+/**
+ * Reads the wait options of one item; seconds become milliseconds here, once. As an AI agent's tool the node
+ * returns URLs, not binaries: agents cannot take binary data.
+ */
+export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number, isToolCall = false): WaitSettings {
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as RawOptions;
 	const pollIntervalSeconds = Number(options.pollInterval ?? DEFAULT_POLL_INTERVAL_SECONDS);
 	if (!(pollIntervalSeconds >= MIN_POLL_INTERVAL_SECONDS)) {
@@ -116,7 +208,8 @@ export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number): Wai
 		waitForCompletion: ctx.getNodeParameter('waitForCompletion', itemIndex, true) as boolean,
 		pollIntervalMs: Math.round(pollIntervalSeconds * 1000),
 		timeoutMs: Math.round(timeoutSeconds * 1000),
-		downloadOutput: options.downloadOutput ?? true,
+		downloadOutput: !isToolCall && (options.downloadOutput ?? true),
+		base64Output: !isToolCall && (options.base64Output ?? false),
 		outputBinaryProperty,
 		syncMode: options.syncMode ?? false,
 	};

@@ -10,22 +10,15 @@ import {
 	validateImageCount,
 	validateImageUrls,
 } from '../helpers/imageInputs';
+import { runImageTask } from '../helpers/imageTask';
 import { parameterError, prefixMessage } from '../helpers/itemErrors';
-import {
-	ASPECT_RATIOS,
-	AUTO_ASPECT_RATIO,
-	DEFAULT_QUALITY,
-	DEFAULT_RESOLUTION,
-	QUALITIES,
-	RESOLUTIONS,
-	isOneOf,
-} from '../helpers/model';
-import { buildOutputItem, getTaskJson } from '../helpers/output';
-import { waitForTask } from '../helpers/polling';
-import { assertTaskNotFailed, submitEditTask } from '../helpers/task';
-import type { EditImageRequest } from '../helpers/types';
+import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, estimateCostUsd, isOneOf } from '../helpers/model';
 import { uploadImage } from '../helpers/upload';
-import { readWaitSettings } from './descriptions';
+import {
+	aspectRatioProperty,
+	readImageChoices,
+	readWaitSettings,
+} from './descriptions';
 import type { RunContext } from './runContext';
 
 const IMAGE_SOURCES = ['binary', 'url', 'both'] as const;
@@ -76,44 +69,12 @@ const properties: INodeProperties[] = [
 			'Public http(s) URLs of the images, separated by commas or new lines, or an expression that returns an array',
 		displayOptions: { show: { imageSource: ['url', 'both'] } },
 	},
-	{
-		displayName: 'Aspect Ratio',
-		name: 'aspectRatio',
-		type: 'options',
-		options: [
-			{ name: 'Auto (From First Image)', value: AUTO_ASPECT_RATIO },
-			...ASPECT_RATIOS.map((ratio) => ({ name: ratio, value: ratio })),
-		],
-		default: AUTO_ASPECT_RATIO,
-		description: 'Shape of the output image',
-	},
-	{
-		displayName: 'Resolution',
-		name: 'resolution',
-		type: 'options',
-		options: [
-			{ name: '1K (Long Side About 1024 Px)', value: '1k' },
-			{ name: '2K (Long Side About 2048 Px)', value: '2k' },
-			{ name: '4K (Long Side About 3840 Px)', value: '4k' },
-		],
-		default: DEFAULT_RESOLUTION,
-		description: 'Size of the output image; larger costs more',
-	},
-	{
-		displayName: 'Quality',
-		name: 'quality',
-		type: 'options',
-		options: [
-			{ name: 'High', value: 'high' },
-			{ name: 'Low', value: 'low' },
-			{ name: 'Medium', value: 'medium' },
-		],
-		default: DEFAULT_QUALITY,
-		description: 'Rendering quality; higher costs more',
-	},
 ];
 
-export const description = updateDisplayOptions({ show: { operation: ['editImage'] } }, properties);
+export const description = [
+	...updateDisplayOptions({ show: { operation: ['editImage'] } }, properties),
+	aspectRatioProperty('editImage', AUTO_ASPECT_RATIO, true),
+];
 
 export async function execute(
 	this: IExecuteFunctions,
@@ -141,8 +102,8 @@ export async function execute(
 		imageSource === 'url' ? IMAGE_URLS_PARAMETER : BINARY_PROPERTIES_PARAMETER,
 	);
 
-	const request: EditImageRequest = { images: [], prompt, ...readChoices(this, itemIndex) };
-	const settings = readWaitSettings(this, itemIndex);
+	const choices = readImageChoices(this, itemIndex, AUTO_ASPECT_RATIO);
+	const settings = readWaitSettings(this, itemIndex, run.isToolCall);
 	const binaryImages = await readBinaryImages(this, itemIndex, binaryFields);
 
 	// Everything above is checked before any request, so bad input costs nothing.
@@ -155,37 +116,21 @@ export async function execute(
 			}
 		}),
 	);
-	request.images = [...uploadedUrls, ...imageUrls];
 
-	const startedAtMs = Date.now();
-	const submitted = await submitEditTask(this, request, {
+	return await runImageTask(this, {
+		endpoint: EDIT_IMAGE_ENDPOINT,
+		request: {
+			images: [...uploadedUrls, ...imageUrls],
+			prompt,
+			...(choices.aspectRatio ? { aspect_ratio: choices.aspectRatio } : {}),
+			resolution: choices.resolution,
+			quality: choices.quality,
+			...(settings.base64Output ? { enable_base64_output: true } : {}),
+		},
+		settings,
 		itemIndex,
+		estimatedCostUsd: estimateCostUsd(choices.quality, choices.resolution),
 		signal: run.signal,
-		syncTimeoutMs: settings.syncMode ? settings.timeoutMs : undefined,
+		onSubmitted: (taskId) => run.submittedTasks.set(itemIndex, taskId),
 	});
-	run.submittedTasks.set(itemIndex, submitted.id);
-
-	if (!settings.waitForCompletion) return { json: getTaskJson(submitted) };
-
-	const task = await waitForTask(this, submitted, { ...settings, itemIndex, startedAtMs, signal: run.signal });
-	assertTaskNotFailed(this, task, itemIndex);
-	return await buildOutputItem(this, task, { ...settings, itemIndex, signal: run.signal });
-}
-
-/** Aspect ratio, resolution and quality, checked even when they come from an expression (the API drops bad values). */
-function readChoices(ctx: IExecuteFunctions, itemIndex: number): Partial<EditImageRequest> {
-	const node = ctx.getNode();
-	const aspectRatio = ctx.getNodeParameter('aspectRatio', itemIndex, AUTO_ASPECT_RATIO);
-	const resolution = ctx.getNodeParameter('resolution', itemIndex, DEFAULT_RESOLUTION);
-	const quality = ctx.getNodeParameter('quality', itemIndex, DEFAULT_QUALITY);
-	if (aspectRatio !== AUTO_ASPECT_RATIO && !isOneOf(ASPECT_RATIOS, aspectRatio)) {
-		throw parameterError(node, itemIndex, 'Aspect Ratio', `Unknown aspect ratio "${String(aspectRatio)}"`, `Use auto or one of ${ASPECT_RATIOS.join(', ')}.`);
-	}
-	if (!isOneOf(RESOLUTIONS, resolution)) {
-		throw parameterError(node, itemIndex, 'Resolution', `Unknown resolution "${String(resolution)}"`, `Use one of ${RESOLUTIONS.join(', ')}.`);
-	}
-	if (!isOneOf(QUALITIES, quality)) {
-		throw parameterError(node, itemIndex, 'Quality', `Unknown quality "${String(quality)}"`, `Use one of ${QUALITIES.join(', ')}.`);
-	}
-	return { ...(aspectRatio === AUTO_ASPECT_RATIO ? {} : { aspect_ratio: aspectRatio }), resolution, quality };
 }

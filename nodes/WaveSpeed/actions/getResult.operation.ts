@@ -29,7 +29,7 @@ export async function execute(
 ): Promise<INodeExecutionData> {
 	const taskId = String(this.getNodeParameter('taskId', itemIndex, '') ?? '').trim();
 	if (!taskId) throw parameterError(this.getNode(), itemIndex, 'Task ID', 'The task ID is empty');
-	const settings = readWaitSettings(this, itemIndex);
+	const settings = readWaitSettings(this, itemIndex, run.isToolCall);
 	const startedAtMs = Date.now();
 
 	let task = await fetchTask(this, taskId, itemIndex, run.signal);

@@ -1,11 +1,13 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import * as editImage from './editImage.operation';
+import * as generateImage from './generateImage.operation';
+import * as getBalance from './getBalance.operation';
 import * as getResult from './getResult.operation';
 
-export { editImage, getResult };
+export { editImage, generateImage, getBalance, getResult };
 
-export type Operation = 'editImage' | 'getResult';
+export type Operation = 'editImage' | 'generateImage' | 'getBalance' | 'getResult';
 
 export const operationProperty: INodeProperties = {
 	displayName: 'Operation',
@@ -20,10 +22,22 @@ export const operationProperty: INodeProperties = {
 			description: 'Edit images with a prompt using GPT Image 2 Edit',
 		},
 		{
+			name: 'Generate Image',
+			value: 'generateImage',
+			action: 'Generate an image',
+			description: 'Create an image from a prompt using GPT Image 2',
+		},
+		{
+			name: 'Get Balance',
+			value: 'getBalance',
+			action: 'Get the account balance',
+			description: 'The WaveSpeed account balance in USD',
+		},
+		{
 			name: 'Get Result',
 			value: 'getResult',
 			action: 'Get the result of a task',
-			description: 'Fetch, or wait for, a task submitted earlier',
+			description: 'Fetch, or wait for, a task submitted earlier by Edit Image or Generate Image',
 		},
 	],
 	default: 'editImage',

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { runPool } from '../helpers/concurrency';
@@ -24,7 +24,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	const continueOnFail = this.continueOnFail();
 	const maxConcurrency = readMaxConcurrency(this);
-	const run = new Run(this.getExecutionCancelSignal?.());
+	const run = new Run(this.getExecutionCancelSignal?.(), isToolCall(this));
 	let firstFailure: { itemIndex: number; error: Error } | undefined;
 
 	const outcomes = await runPool(
@@ -51,11 +51,27 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const output = outcomes.map((settled, itemIndex): INodeExecutionData => {
 		const outcome: ItemOutcome =
 			settled?.status === 'fulfilled' ? settled.value : { error: settled?.reason ?? notRun() };
-		if ('item' in outcome) return { ...outcome.item, pairedItem: { item: itemIndex } };
+		if ('item' in outcome) {
+			const item = run.isToolCall ? { json: compactForAgent(outcome.item.json) } : outcome.item;
+			return { ...item, pairedItem: { item: itemIndex } };
+		}
 		const taskId = getTaskId(outcome.error) ?? run.submittedTasks.get(itemIndex);
 		return { json: { error: outcome.error.message, ...(taskId ? { id: taskId } : {}) }, pairedItem: { item: itemIndex } };
 	});
 	return [output];
+}
+
+/** n8n 2.x asks its tool context directly; 1.x names the tool variant of a node `<node>Tool`. */
+function isToolCall(ctx: IExecuteFunctions): boolean {
+	const asTool = (ctx as { isToolExecution?: () => boolean }).isToolExecution;
+	return typeof asTool === 'function' ? asTool.call(ctx) : ctx.getNode().type.endsWith('Tool');
+}
+
+/** What an AI agent needs to answer and to chain calls: ids, status, URLs, cost. No base64, timings or flags. */
+const AGENT_FIELDS = ['id', 'status', 'outputs', 'error', 'estimatedCostUsd', 'balance', 'currency'];
+
+function compactForAgent(json: IDataObject): IDataObject {
+	return Object.fromEntries(Object.entries(json).filter(([key, value]) => AGENT_FIELDS.includes(key) && value !== ''));
 }
 
 /** The node fails on one item; tasks other items already paid for are named, so Get Result can collect them. */

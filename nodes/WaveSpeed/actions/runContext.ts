@@ -8,6 +8,8 @@ export interface RunContext {
 	uploads: UploadSession;
 	/** Task ids by item, so a failing run can say what it leaves behind. */
 	submittedTasks: Map<number, string>;
+	/** Called by an AI agent as a tool: output stays compact JSON (agents take no binary data). */
+	isToolCall: boolean;
 }
 
 /**
@@ -20,7 +22,10 @@ export class Run {
 	private readonly running = new Set<AbortController>();
 	private stopped = false;
 
-	constructor(executionSignal: AbortSignal | undefined) {
+	constructor(
+		executionSignal: AbortSignal | undefined,
+		readonly isToolCall = false,
+	) {
 		if (executionSignal?.aborted) this.stop();
 		executionSignal?.addEventListener('abort', () => this.stop(), { once: true });
 	}
@@ -40,7 +45,8 @@ export class Run {
 		if (this.stopped) controller.abort();
 		this.running.add(controller);
 		try {
-			return await work({ signal: controller.signal, uploads: this.uploads, submittedTasks: this.submittedTasks });
+			const { uploads, submittedTasks, isToolCall } = this;
+			return await work({ signal: controller.signal, uploads, submittedTasks, isToolCall });
 		} finally {
 			this.running.delete(controller);
 		}

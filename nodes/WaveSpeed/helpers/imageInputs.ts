@@ -2,6 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { BinaryStream } from './types';
 
+import { readHeadBytes } from './imageSize';
 import { parameterError } from './itemErrors';
 import { ACCEPTED_IMAGE_MIME_TYPES, MAX_IMAGES, MIN_IMAGES } from './model';
 
@@ -82,20 +83,7 @@ async function describeBufferedBinary(bytes: Buffer): Promise<BinarySource> {
 async function describeStoredBinary(ctx: IExecuteFunctions, binaryId: string): Promise<BinarySource> {
 	const open = async () => await ctx.helpers.getBinaryStream(binaryId);
 	const { fileSize } = await ctx.helpers.getBinaryMetadata(binaryId);
-	return { head: await readHead(await open()), sizeBytes: Number(fileSize), contentKey: `id:${binaryId}`, open };
-}
-
-/** The first bytes of a stream, then the stream is closed. */
-async function readHead(stream: BinaryStream): Promise<Buffer> {
-	const chunks: Buffer[] = [];
-	let length = 0;
-	for await (const chunk of stream) {
-		chunks.push(chunk as Buffer);
-		length += (chunk as Buffer).length;
-		if (length >= SNIFF_BYTES) break;
-	}
-	stream.destroy();
-	return Buffer.concat(chunks).subarray(0, SNIFF_BYTES);
+	return { head: await readHeadBytes(await open(), SNIFF_BYTES), sizeBytes: Number(fileSize), contentKey: `id:${binaryId}`, open };
 }
 
 /** Two 32-bit hashes and the length: enough to tell apart the images of one execution. */

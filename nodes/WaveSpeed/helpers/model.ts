@@ -1,7 +1,8 @@
 /** Facts about WaveSpeed's GPT Image 2 models: endpoints, accepted values, limits and prices. Pure. */
 
 export const EDIT_IMAGE_ENDPOINT = '/api/v3/openai/gpt-image-2/edit';
-export const MODEL_ID = 'openai/gpt-image-2/edit';
+export const GENERATE_IMAGE_ENDPOINT = '/api/v3/openai/gpt-image-2/text-to-image';
+export const BALANCE_ENDPOINT = '/api/v3/balance';
 
 export const ASPECT_RATIOS = [
 	'1:1',
@@ -24,6 +25,8 @@ export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 export type Resolution = (typeof RESOLUTIONS)[number];
 export type Quality = (typeof QUALITIES)[number];
 
+/** Text-to-image has no first image to take the ratio from. */
+export const DEFAULT_GENERATE_ASPECT_RATIO: AspectRatio = '1:1';
 export const DEFAULT_RESOLUTION: Resolution = '1k';
 export const DEFAULT_QUALITY: Quality = 'medium';
 
@@ -40,6 +43,10 @@ export const PRICE_USD: Record<Quality, Record<Resolution, number>> = {
 	medium: { '1k': 0.06, '2k': 0.12, '4k': 0.18 },
 	high: { '1k': 0.22, '2k': 0.44, '4k': 0.66 },
 };
+
+export function estimateCostUsd(quality: Quality, resolution: Resolution): number {
+	return PRICE_USD[quality][resolution];
+}
 
 export function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
 	return typeof value === 'string' && (values as readonly string[]).includes(value);

@@ -3,9 +3,9 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { apiRequest, getHttpStatus } from '../transport';
 import { prefixMessage, taskError } from './itemErrors';
-import { EDIT_IMAGE_ENDPOINT } from './model';
 import { describeFailure, isFailed } from './taskStatus';
-import type { EditImageRequest, Task } from './types';
+import { BALANCE_ENDPOINT } from './model';
+import type { Balance, ImageTaskRequest, Task } from './types';
 
 /** How long past the wait limit a sync-mode submit may stay open before we give up on the reply. */
 const SYNC_REPLY_MARGIN_MS = 30_000;
@@ -21,9 +21,10 @@ export interface SubmitOptions {
  * Submits one billed task. Retried only where WaveSpeed cannot have created it (see transport/retry), so a task
  * is never paid for twice.
  */
-export async function submitEditTask(
+export async function submitTask(
 	ctx: IExecuteFunctions,
-	request: EditImageRequest,
+	endpoint: string,
+	request: ImageTaskRequest,
 	options: SubmitOptions,
 ): Promise<Task> {
 	if (options.signal?.aborted) {
@@ -34,7 +35,7 @@ export async function submitEditTask(
 	const sync = options.syncTimeoutMs !== undefined;
 	return await apiRequest<Task>(ctx, {
 		method: 'POST',
-		path: EDIT_IMAGE_ENDPOINT,
+		path: endpoint,
 		kind: 'submit',
 		itemIndex: options.itemIndex,
 		signal: options.signal,
@@ -74,4 +75,8 @@ export async function fetchTask(
 /** A task that ended failed, cancelled, timeout or deleted is an error for its item, quoting WaveSpeed's reason. */
 export function assertTaskNotFailed(ctx: IExecuteFunctions, task: Task, itemIndex: number): void {
 	if (isFailed(task.status)) throw taskError(ctx.getNode(), itemIndex, task.id, describeFailure(task));
+}
+
+export async function fetchBalance(ctx: IExecuteFunctions, itemIndex: number, signal?: AbortSignal): Promise<Balance> {
+	return await apiRequest<Balance>(ctx, { method: 'GET', path: BALANCE_ENDPOINT, kind: 'read', itemIndex, signal });
 }

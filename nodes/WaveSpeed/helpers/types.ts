@@ -45,13 +45,15 @@ export interface Balance {
 	balance: number;
 }
 
-export interface EditImageRequest {
-	images: string[];
+/** The body of an edit or text-to-image submit. Optional fields are left out rather than sent empty. */
+export interface ImageTaskRequest {
+	images?: string[];
 	prompt: string;
 	aspect_ratio?: string;
 	resolution?: string;
 	quality?: string;
 	enable_sync_mode?: boolean;
+	enable_base64_output?: boolean;
 }
 
 /** A binary's byte stream, typed through n8n-workflow (nodes may not import Node's `stream`). */

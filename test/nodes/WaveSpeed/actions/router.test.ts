@@ -72,4 +72,13 @@ describe('router', () => {
 		expect(error?.message).toBe('The prompt is empty [item 1, parameter "Prompt"]');
 		expect(fake.tasks.size).toBe(1);
 	});
+
+	it('as an AI agent\'s tool, returns compact JSON (ids, status, URLs, cost) and downloads nothing', async () => {
+		const params = editParams({ imageSource: 'url', imageUrls: 'https://example.com/shoe.png' });
+		const [item] = await runNode(createExecuteContext(contextFor(fake, params, { toolCall: true })));
+		const [task] = fake.tasks.values();
+		expect(item.json).toEqual({ id: task.id, status: 'completed', outputs: [`${fake.url}/cdn/${task.id}/output-0.png`], estimatedCostUsd: 0.06 });
+		expect(item.binary).toBeUndefined();
+		expect(fake.countRequests('download')).toBe(0);
+	});
 });

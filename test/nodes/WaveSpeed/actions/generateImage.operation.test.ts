@@ -1,0 +1,87 @@
+import { startFakeWaveSpeed } from '../../../support/fakeWaveSpeed';
+import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
+import { createExecuteContext, runNode } from '../../../support/executeContext';
+import { FAST_OPTIONS, contextFor } from '../../../support/builders';
+import { readPngSize } from '../../../support/placeholderPng';
+
+describe('Generate Image, Get Balance and cost', () => {
+	let fake: FakeWaveSpeed;
+	beforeAll(async () => {
+		fake = await startFakeWaveSpeed();
+	});
+	afterEach(() => fake.reset());
+	afterAll(async () => await fake.close());
+
+	const generateParams = (overrides: Record<string, unknown> = {}) => ({
+		operation: 'generateImage',
+		prompt: 'A bottle of olive oil on a rustic table',
+		aspectRatio: '1:1',
+		resolution: '1k',
+		quality: 'medium',
+		waitForCompletion: true,
+		options: FAST_OPTIONS,
+		...overrides,
+	});
+	const failure = async (promise: Promise<unknown>) =>
+		(await promise.then(
+			() => undefined,
+			(error: Error) => error,
+		))!;
+
+	it('generates an image from text: no images field, the ratio always sent, binary and JSON out', async () => {
+		const [item] = await runNode(createExecuteContext(contextFor(fake, generateParams({ aspectRatio: '16:9', quality: 'high', resolution: '2k' }))));
+		const [task] = fake.tasks.values();
+		expect(task.request).toEqual({ prompt: 'A bottle of olive oil on a rustic table', aspect_ratio: '16:9', resolution: '2k', quality: 'high' });
+		expect(fake.countRequests('generate')).toBe(1);
+		expect(fake.countRequests('submit')).toBe(0);
+		expect(item.json).toMatchObject({ id: task.id, status: 'completed', model: 'openai/gpt-image-2/text-to-image', estimatedCostUsd: 0.44 });
+		expect(item.binary?.data.mimeType).toBe('image/png');
+	});
+
+	it('refuses "auto" as an aspect ratio: there is no first image to take it from', async () => {
+		const error = await failure(runNode(createExecuteContext(contextFor(fake, generateParams({ aspectRatio: 'auto' })))));
+		expect(error.message).toBe('Unknown aspect ratio "auto" [item 0, parameter "Aspect Ratio"]');
+		expect(fake.requests).toHaveLength(0);
+	});
+
+	it.each([
+		['low', '1k', 0.03],
+		['medium', '4k', 0.18],
+		['high', '4k', 0.66],
+	])('estimates the cost of a %s %s task at $%s, also when not waiting', async (quality, resolution, usd) => {
+		const [item] = await runNode(createExecuteContext(contextFor(fake, generateParams({ quality, resolution, waitForCompletion: false }))));
+		expect(item.json.estimatedCostUsd).toBe(usd);
+	});
+
+	it('with Base64 Output, still returns n8n binary data and keeps base64 out of the JSON', async () => {
+		const [item] = await runNode(createExecuteContext(contextFor(fake, generateParams({ options: { ...FAST_OPTIONS, base64Output: true } }))));
+		const [task] = fake.tasks.values();
+		expect(task.request.enable_base64_output).toBe(true);
+		expect(fake.countRequests('download')).toBe(0);
+		expect(item.json.outputs).toEqual([]);
+		expect(JSON.stringify(item.json).length).toBeLessThan(1000);
+		expect(item.json.images).toEqual([
+			{ binaryProperty: 'data', mimeType: 'image/png', fileName: `${task.id}.png`, width: 64, height: 64, fileSizeBytes: expect.any(Number) },
+		]);
+		expect(readPngSize(Buffer.from(item.binary!.data.data, 'base64'))).toEqual({ width: 64, height: 64 });
+	});
+
+	it('describes each downloaded output: URL, binary field, type, width and height', async () => {
+		fake.options.outputWidth = 120;
+		fake.options.outputHeight = 80;
+		const [item] = await runNode(createExecuteContext(contextFor(fake, generateParams({ prompt: 'two [outputs:2]' }))));
+		expect(item.json.images).toEqual([
+			expect.objectContaining({ url: (item.json.outputs as string[])[0], binaryProperty: 'data', mimeType: 'image/png', width: 120, height: 80 }),
+			expect.objectContaining({ url: (item.json.outputs as string[])[1], binaryProperty: 'data_1', mimeType: 'image/png', width: 120, height: 80 }),
+		]);
+	});
+
+	it('gets the account balance in USD', async () => {
+		const output = await runNode(createExecuteContext(contextFor(fake, { operation: 'getBalance' }, { items: [{ json: {} }, { json: {} }] })));
+		expect(output.map((item) => item.json)).toEqual([
+			{ balance: 42.5, currency: 'USD' },
+			{ balance: 42.5, currency: 'USD' },
+		]);
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+	});
+});
