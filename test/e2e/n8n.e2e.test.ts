@@ -3,7 +3,7 @@
  * and workflows imported with the n8n CLI, executed with `n8n execute`, against the local WaveSpeed-compatible server.
  * The first run installs n8n into .cache/n8n (about 4 minutes); later runs reuse it.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -144,4 +144,63 @@ describe('in a real n8n', () => {
 		expect(requests.every((request) => request.aspect_ratio === '4:5')).toBe(true);
 		expect(fake.faults.every((rule) => (rule.hits ?? 0) > 0)).toBe(true);
 	}, 180_000);
+
+	it('imports every example workflow, and runs "submit now, collect later" end to end', async () => {
+		const examplesDir = join(findRepoDir(__dirname), 'examples');
+		for (const file of readdirSync(examplesDir).filter((name) => name.endsWith('.workflow.json'))) {
+			const example = JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) as { nodes: Array<Record<string, unknown>> };
+			for (const node of example.nodes) {
+				if (node.credentials) node.credentials = credentials;
+				// The example waits 30 s for the tasks; a second is enough against the local server.
+				if (node.type === 'n8n-nodes-base.wait') node.parameters = { amount: 1 };
+			}
+			await importWorkflow(install, env, example, workDir);
+		}
+
+		const record = await executeWorkflow(install, env, 'wavespeedSubmitThenGet');
+		expect(record.status).toBe('success');
+		const submitted = getNodeOutput(record, 'Submit edits');
+		expect(submitted.map((item) => item.json.status)).toEqual(['created', 'created']);
+		expect(submitted.every((item) => item.binary === undefined)).toBe(true);
+		const collected = getNodeOutput(record, 'Collect results');
+		expect(collected.map((item) => [item.json.id, item.json.status])).toEqual(submitted.map((item) => [item.json.id, 'completed']));
+		expect(collected.every((item) => item.binary?.data?.mimeType === 'image/png')).toBe(true);
+		expect(fake.tasks.size).toBe(2);
+	}, 180_000);
+
+	it('generates an image from text, with its cost, and reads the balance', async () => {
+		const workflow = {
+			id: 'e2eWaveSpeedGenerate',
+			name: 'WaveSpeed generate and balance',
+			active: false,
+			settings: { executionOrder: 'v1' },
+			connections: {
+				Start: { main: [[{ node: 'Generate', type: 'main', index: 0 }]] },
+				Generate: { main: [[{ node: 'Balance', type: 'main', index: 0 }]] },
+			},
+			nodes: [
+				{ id: 'g1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+				{
+					id: 'g2',
+					name: 'Generate',
+					type: WAVESPEED_NODE_TYPE,
+					typeVersion: 1,
+					position: [200, 0],
+					parameters: { operation: 'generateImage', prompt: 'A lighthouse at dawn', aspectRatio: '16:9', quality: 'high', resolution: '2k', options: { pollInterval: 0.5 } },
+					credentials,
+				},
+				{ id: 'g3', name: 'Balance', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [400, 0], parameters: { operation: 'getBalance' }, credentials },
+			],
+		};
+		await importWorkflow(install, env, workflow, workDir);
+		const record = await executeWorkflow(install, env, workflow.id);
+
+		expect(record.status).toBe('success');
+		const [generated] = getNodeOutput(record, 'Generate');
+		expect(generated.json).toMatchObject({ status: 'completed', model: 'openai/gpt-image-2/text-to-image', estimatedCostUsd: 0.44 });
+		expect(generated.json.images).toEqual([expect.objectContaining({ binaryProperty: 'data', mimeType: 'image/png', width: 64, height: 64 })]);
+		expect(generated.binary?.data?.mimeType).toBe('image/png');
+		expect(getNodeOutput(record, 'Balance').map((item) => item.json)).toEqual([{ balance: 42.5, currency: 'USD' }]);
+		expect([...fake.tasks.values()].map((task) => task.request)).toEqual([{ prompt: 'A lighthouse at dawn', aspect_ratio: '16:9', resolution: '2k', quality: 'high' }]);
+	}, 120_000);
 });
