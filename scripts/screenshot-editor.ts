@@ -163,10 +163,19 @@ async function expectOptions(page: Page, what: string, shown: string[], hidden: 
 }
 
 /** Picks `option` in the dropdown of the parameter named `name`. */
+/** Picks an option and checks it took: a click while the dropdown still animates can miss. */
 async function selectOption(page: Page, name: string, option: string): Promise<void> {
-	await page.click(`[data-test-id="parameter-input-${name}"]`);
+	const input = `[data-test-id="parameter-input-${name}"]`;
 	const item = `xpath///li[contains(@class,"el-select-dropdown__item")][.//*[normalize-space(text())="${option}"]]`;
-	await (await mustFind(page, item, `The "${name}" dropdown has no option "${option}"`)).click();
+	for (let attempt = 1; attempt <= 3; attempt++) {
+		await page.click(input);
+		const element = await mustFind(page, item, `The "${name}" dropdown has no option "${option}"`);
+		await new Promise((settle) => setTimeout(settle, 300));
+		await element.click();
+		const chosen = () => page.$eval(`${input} input`, (field) => (field as unknown as { value: string }).value).catch(() => '');
+		if (await waitFor(async () => (await chosen()) === option, 2000)) return;
+	}
+	throw new Error(`Could not choose "${option}" in the "${name}" dropdown`);
 }
 
 async function checkIconLoaded(page: Page, selector: string, where: string): Promise<void> {
