@@ -29,6 +29,26 @@ export const waitForCompletionProperty: INodeProperties = {
 	displayOptions: { show: { operation: WAITING_OPERATIONS } },
 };
 
+export function promptProperty(operation: string, placeholder: string, description: string): INodeProperties {
+	return {
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		required: true,
+		default: '',
+		placeholder,
+		description,
+		displayOptions: { show: { operation: [operation] } },
+	};
+}
+
+export function readPrompt(ctx: IExecuteFunctions, itemIndex: number): string {
+	const prompt = String(ctx.getNodeParameter('prompt', itemIndex, '') ?? '').trim();
+	if (!prompt) throw parameterError(ctx.getNode(), itemIndex, 'Prompt', 'The prompt is empty');
+	return prompt;
+}
+
 /** Edit Image may leave the ratio to the first image (`auto`); Generate Image has no image to take it from. */
 export function aspectRatioProperty(operation: string, defaultRatio: string, allowAuto: boolean): INodeProperties {
 	return {
@@ -172,9 +192,7 @@ export const optionsProperty: INodeProperties = {
 	],
 };
 
-export interface WaitSettings extends TaskSettings {
-	base64Output: boolean;
-}
+export type WaitSettings = TaskSettings;
 
 interface RawOptions {
 	base64Output?: boolean;

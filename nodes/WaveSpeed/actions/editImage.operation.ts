@@ -12,28 +12,14 @@ import {
 } from '../helpers/imageInputs';
 import { runImageTask } from '../helpers/imageTask';
 import { parameterError, prefixMessage } from '../helpers/itemErrors';
-import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, estimateCostUsd, isOneOf } from '../helpers/model';
+import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, isOneOf } from '../helpers/model';
 import { uploadImage } from '../helpers/upload';
-import {
-	aspectRatioProperty,
-	readImageChoices,
-	readWaitSettings,
-} from './descriptions';
+import { aspectRatioProperty, promptProperty, readImageChoices, readPrompt, readWaitSettings } from './descriptions';
 import type { RunContext } from './runContext';
 
 const IMAGE_SOURCES = ['binary', 'url', 'both'] as const;
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Prompt',
-		name: 'prompt',
-		type: 'string',
-		typeOptions: { rows: 4 },
-		required: true,
-		default: '',
-		placeholder: 'e.g. Put this product on a marble table in a bright studio',
-		description: 'What to change in the image(s), in plain words',
-	},
 	{
 		displayName: 'Image Source',
 		name: 'imageSource',
@@ -72,6 +58,11 @@ const properties: INodeProperties[] = [
 ];
 
 export const description = [
+	promptProperty(
+		'editImage',
+		'e.g. Put this product on a marble table in a bright studio',
+		'What to change in the image(s), in plain words',
+	),
 	...updateDisplayOptions({ show: { operation: ['editImage'] } }, properties),
 	aspectRatioProperty('editImage', AUTO_ASPECT_RATIO, true),
 ];
@@ -82,8 +73,7 @@ export async function execute(
 	run: RunContext,
 ): Promise<INodeExecutionData> {
 	const node = this.getNode();
-	const prompt = String(this.getNodeParameter('prompt', itemIndex, '') ?? '').trim();
-	if (!prompt) throw parameterError(node, itemIndex, 'Prompt', 'The prompt is empty');
+	const prompt = readPrompt(this, itemIndex);
 
 	const imageSource = this.getNodeParameter('imageSource', itemIndex, 'binary');
 	if (!isOneOf(IMAGE_SOURCES, imageSource)) {
@@ -119,17 +109,11 @@ export async function execute(
 
 	return await runImageTask(this, {
 		endpoint: EDIT_IMAGE_ENDPOINT,
-		request: {
-			images: [...uploadedUrls, ...imageUrls],
-			prompt,
-			...(choices.aspectRatio ? { aspect_ratio: choices.aspectRatio } : {}),
-			resolution: choices.resolution,
-			quality: choices.quality,
-			...(settings.base64Output ? { enable_base64_output: true } : {}),
-		},
+		prompt,
+		images: [...uploadedUrls, ...imageUrls],
+		...choices,
 		settings,
 		itemIndex,
-		estimatedCostUsd: estimateCostUsd(choices.quality, choices.resolution),
 		signal: run.signal,
 		onSubmitted: (taskId) => run.submittedTasks.set(itemIndex, taskId),
 	});

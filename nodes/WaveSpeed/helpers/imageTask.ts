@@ -1,5 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import type { AspectRatio, Quality, Resolution } from './model';
+import { estimateCostUsd } from './model';
 import { buildOutputItem, getTaskJson } from './output';
 import { waitForTask } from './polling';
 import { assertTaskNotFailed, submitTask } from './task';
@@ -8,6 +10,8 @@ import type { ImageTaskRequest } from './types';
 /** How an item waits for its task and what it returns, in plain values (milliseconds). */
 export interface TaskSettings {
 	waitForCompletion: boolean;
+	/** WaveSpeed sends the images themselves instead of URLs. */
+	base64Output: boolean;
 	pollIntervalMs: number;
 	timeoutMs: number;
 	downloadOutput: boolean;
@@ -17,10 +21,15 @@ export interface TaskSettings {
 
 export interface ImageTaskJob {
 	endpoint: string;
-	request: ImageTaskRequest;
+	prompt: string;
+	/** Edit only: the reference image URLs, binaries first. */
+	images?: string[];
+	/** Left out of the request when undefined (Edit Image then takes the first image's ratio). */
+	aspectRatio?: AspectRatio;
+	resolution: Resolution;
+	quality: Quality;
 	settings: TaskSettings;
 	itemIndex: number;
-	estimatedCostUsd: number;
 	signal: AbortSignal;
 	/** Told the task id as soon as it exists: the task is billed from then on. */
 	onSubmitted: (taskId: string) => void;
@@ -29,14 +38,22 @@ export interface ImageTaskJob {
 /** Edit and Generate alike: submit once, then return the task at once or wait for it and build the output item. */
 export async function runImageTask(ctx: IExecuteFunctions, job: ImageTaskJob): Promise<INodeExecutionData> {
 	const { settings, itemIndex, signal } = job;
+	const request: ImageTaskRequest = {
+		...(job.images ? { images: job.images } : {}),
+		prompt: job.prompt,
+		...(job.aspectRatio ? { aspect_ratio: job.aspectRatio } : {}),
+		resolution: job.resolution,
+		quality: job.quality,
+		...(settings.base64Output ? { enable_base64_output: true } : {}),
+	};
 	const startedAtMs = Date.now();
-	const submitted = await submitTask(ctx, job.endpoint, job.request, {
+	const submitted = await submitTask(ctx, job.endpoint, request, {
 		itemIndex,
 		signal,
 		syncTimeoutMs: settings.syncMode ? settings.timeoutMs : undefined,
 	});
 	job.onSubmitted(submitted.id);
-	const cost = { estimatedCostUsd: job.estimatedCostUsd };
+	const cost = { estimatedCostUsd: estimateCostUsd(job.quality, job.resolution) };
 	if (!settings.waitForCompletion) return { json: { ...getTaskJson(submitted), ...cost } };
 
 	const task = await waitForTask(ctx, submitted, { ...settings, itemIndex, startedAtMs, signal });

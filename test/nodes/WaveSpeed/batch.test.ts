@@ -1,6 +1,6 @@
 /** Issue 4: batches that never lose an item or pay twice, under each fault the API can throw at them. */
 import type { FaultRule } from '../../support/fakeWaveSpeed';
-import { startFakeWaveSpeed } from '../../support/fakeWaveSpeed';
+import { useFakeWaveSpeed } from '../../support/useFakeWaveSpeed';
 import type { FakeWaveSpeed } from '../../support/fakeWaveSpeed';
 import { binaryItem, createExecuteContext, runNode } from '../../support/executeContext';
 import { contextFor, editParams, pngItem, pngItems } from '../../support/builders';
@@ -9,11 +9,7 @@ const BATCH = 20;
 
 describe('batches', () => {
 	let fake: FakeWaveSpeed;
-	beforeAll(async () => {
-		fake = await startFakeWaveSpeed({ inferenceMs: 200 });
-	});
-	afterEach(() => fake.reset());
-	afterAll(async () => await fake.close());
+	useFakeWaveSpeed((started) => (fake = started), { inferenceMs: 200 });
 
 	const batchParams = (options: Record<string, unknown> = {}) =>
 		editParams({ options: { pollInterval: 0.5, maxConcurrency: 8, ...options } });

@@ -1,4 +1,4 @@
-import { startFakeWaveSpeed } from '../../../support/fakeWaveSpeed';
+import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { binaryItem, createExecuteContext, runNode } from '../../../support/executeContext';
 import { contextFor, editParams, getResultParams, pngItem } from '../../../support/builders';
@@ -6,11 +6,7 @@ import { TINY_JPEG, makePlaceholderPng, readPngSize } from '../../../support/pla
 
 describe('Edit Image', () => {
 	let fake: FakeWaveSpeed;
-	beforeAll(async () => {
-		fake = await startFakeWaveSpeed();
-	});
-	afterEach(() => fake.reset());
-	afterAll(async () => await fake.close());
+	useFakeWaveSpeed((started) => (fake = started));
 
 	const submittedBodies = () =>
 		[...fake.tasks.values()].map((task) => task.request as { images: string[]; [key: string]: unknown });

@@ -1,4 +1,4 @@
-import { startFakeWaveSpeed } from '../../../support/fakeWaveSpeed';
+import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { createExecuteContext, runNode } from '../../../support/executeContext';
 import { FAST_OPTIONS, contextFor } from '../../../support/builders';
@@ -6,11 +6,7 @@ import { readPngSize } from '../../../support/placeholderPng';
 
 describe('Generate Image, Get Balance and cost', () => {
 	let fake: FakeWaveSpeed;
-	beforeAll(async () => {
-		fake = await startFakeWaveSpeed();
-	});
-	afterEach(() => fake.reset());
-	afterAll(async () => await fake.close());
+	useFakeWaveSpeed((started) => (fake = started));
 
 	const generateParams = (overrides: Record<string, unknown> = {}) => ({
 		operation: 'generateImage',

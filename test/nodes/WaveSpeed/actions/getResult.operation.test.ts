@@ -1,15 +1,11 @@
-import { startFakeWaveSpeed } from '../../../support/fakeWaveSpeed';
+import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { createExecuteContext, runNode } from '../../../support/executeContext';
 import { contextFor, editParams, getResultParams } from '../../../support/builders';
 
 describe('Get Result', () => {
 	let fake: FakeWaveSpeed;
-	beforeAll(async () => {
-		fake = await startFakeWaveSpeed();
-	});
-	afterEach(() => fake.reset());
-	afterAll(async () => await fake.close());
+	useFakeWaveSpeed((started) => (fake = started));
 
 	const submit = async (prompt: string) => {
 		const params = editParams({ prompt, imageSource: 'url', imageUrls: 'https://example.com/a.png', waitForCompletion: false });

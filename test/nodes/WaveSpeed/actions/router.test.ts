@@ -1,15 +1,11 @@
-import { startFakeWaveSpeed } from '../../../support/fakeWaveSpeed';
+import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { binaryItem, createExecuteContext, runNode } from '../../../support/executeContext';
 import { contextFor, editParams, getResultParams, pngItem, pngItems } from '../../../support/builders';
 
 describe('router', () => {
 	let fake: FakeWaveSpeed;
-	beforeAll(async () => {
-		fake = await startFakeWaveSpeed();
-	});
-	afterEach(() => fake.reset());
-	afterAll(async () => await fake.close());
+	useFakeWaveSpeed((started) => (fake = started));
 
 	it.each([
 		['editImage', editParams({ imageSource: 'url', imageUrls: 'https://example.com/a.png' })],

@@ -1,18 +1,14 @@
 import type { NodeApiError } from 'n8n-workflow';
 
 import { apiRequest } from '../../../../nodes/WaveSpeed/transport';
-import { startFakeWaveSpeed } from '../../../support/fakeWaveSpeed';
+import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { createExecuteContext } from '../../../support/executeContext';
 import { contextFor } from '../../../support/builders';
 
 describe('transport: apiRequest', () => {
 	let fake: FakeWaveSpeed;
-	beforeAll(async () => {
-		fake = await startFakeWaveSpeed();
-	});
-	afterEach(() => fake.reset());
-	afterAll(async () => await fake.close());
+	useFakeWaveSpeed((started) => (fake = started));
 
 	const ctx = () => createExecuteContext(contextFor(fake, {}));
 	const submitBody = { images: ['https://example.com/a.png'], prompt: 'p' };
