@@ -14,7 +14,9 @@ export class WaveSpeed implements INodeType {
 		version: 1,
 		subtitle:
 			'={{ {"editImage": "Edit Image", "generateImage": "Generate Image", "getResult": "Get Result", "getBalance": "Get Balance"}[$parameter["operation"]] }}',
-		description: 'Edit and generate images with WaveSpeed AI (GPT Image 2)',
+		// Also what an AI agent reads about the tool: say what goes in and what comes back.
+		description:
+			'Edit images (prompt + image URLs) or generate them from a prompt with GPT Image 2 on WaveSpeed AI. Returns the task ID, status, output image URLs and the estimated cost in USD.',
 		defaults: { name: 'WaveSpeed' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

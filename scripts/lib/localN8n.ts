@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -48,13 +48,33 @@ export function installN8n(repoDir: string): N8nInstall {
 /** Builds dist/ and packs it the way npm would publish it; returns the tarball's path. */
 export function packPackage(repoDir: string, destination: string): string {
 	mkdirSync(destination, { recursive: true });
-	execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoDir, stdio: ['ignore', 'ignore', 'inherit'] });
-	const output = execFileSync('npm', ['pack', '--silent', '--pack-destination', destination], {
-		cwd: repoDir,
-		encoding: 'utf8',
-	});
-	const tarball = output.trim().split('\n').pop()!;
-	return join(destination, tarball);
+	// Test files run in parallel may pack at once; one build of dist/ at a time.
+	const lock = join(repoDir, '.cache', 'pack.lock');
+	mkdirSync(join(repoDir, '.cache'), { recursive: true });
+	const deadlineMs = Date.now() + 300_000;
+	while (!tryMkdir(lock)) {
+		if (Date.now() > deadlineMs) throw new Error(`${lock} is held for over 5 minutes: remove it if no build runs`);
+		Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+	}
+	try {
+		execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoDir, stdio: ['ignore', 'ignore', 'inherit'] });
+		const output = execFileSync('npm', ['pack', '--silent', '--pack-destination', destination], {
+			cwd: repoDir,
+			encoding: 'utf8',
+		});
+		return join(destination, output.trim().split('\n').pop()!);
+	} finally {
+		rmSync(lock, { recursive: true, force: true });
+	}
+}
+
+function tryMkdir(path: string): boolean {
+	try {
+		mkdirSync(path);
+		return true;
+	} catch {
+		return false;
+	}
 }
 
 /**

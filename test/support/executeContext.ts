@@ -27,8 +27,8 @@ export interface ContextOptions {
 	credentials?: { apiKey: string; baseUrl: string };
 	continueOnFail?: boolean;
 	cancelSignal?: AbortSignal;
-	/** Called as an AI agent's tool (n8n 2.x's SupplyDataContext answers isToolExecution()). */
-	toolCall?: boolean;
+	/** Called as an AI agent's tool: 'context' as Agent 2 does (isToolExecution()), 'type' as Agent 3 (a `…Tool` node). */
+	toolCall?: 'context' | 'type';
 }
 
 export interface HttpCall {
@@ -52,7 +52,7 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 	const node: INode = {
 		id: 'test-node',
 		name: 'WaveSpeed',
-		type: 'n8n-nodes-wavespeed.waveSpeed',
+		type: options.toolCall === 'type' ? 'n8n-nodes-wavespeed.waveSpeedTool' : 'n8n-nodes-wavespeed.waveSpeed',
 		typeVersion: 1,
 		position: [0, 0],
 		parameters: {},
@@ -65,7 +65,7 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		getNode: () => node,
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => options.cancelSignal,
-		...(options.toolCall ? { isToolExecution: () => true } : {}),
+		...(options.toolCall ? { isToolExecution: () => options.toolCall === 'context' } : {}),
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
 			const value = options.params[name];
 			if (value === undefined) {

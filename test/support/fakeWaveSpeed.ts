@@ -27,7 +27,9 @@ const API_ROUTES: Route[] = ['submit', 'generate', 'result', 'ticket', 'legacyUp
 export interface FaultRule {
 	/** Which requests: a route, every /api/v3 route ('api'), or everything ('any'). */
 	route: Route | 'api' | 'any';
-	kind: 'status' | 'reset' | 'brokenJson' | 'delay';
+	kind: 'status' | 'reset' | 'brokenJson' | 'delay' | 'redirect';
+	/** For 'redirect': where the 302 points. */
+	location?: string;
 	status?: number;
 	retryAfterSeconds?: number;
 	message?: string;
@@ -212,7 +214,13 @@ export async function startFakeWaveSpeed(
 			await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000));
 			return false;
 		}
+		if (rule.kind === 'redirect') {
+			res.writeHead(302, { Location: rule.location ?? '/' });
+			res.end();
+			return true;
+		}
 		if (rule.kind === 'reset') {
+			if (rule.delayMs) await new Promise((resolve) => setTimeout(resolve, rule.delayMs));
 			res.socket?.destroy();
 			return true;
 		}

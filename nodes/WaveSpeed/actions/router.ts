@@ -27,23 +27,28 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const run = new Run(this.getExecutionCancelSignal?.(), isToolCall(this));
 	let firstFailure: { itemIndex: number; error: Error } | undefined;
 
-	const outcomes = await runPool(
-		items.length,
-		maxConcurrency,
-		async (itemIndex): Promise<ItemOutcome> => {
-			try {
-				return { item: await run.runItem(async (context) => await handler.execute.call(this, itemIndex, context)) };
-			} catch (error) {
-				if (!continueOnFail && !firstFailure) {
-					firstFailure = { itemIndex, error: error as Error };
-					// No new task is submitted and waits end: the node is about to fail anyway.
-					run.stop();
+	let outcomes: Awaited<ReturnType<typeof runPool<ItemOutcome>>>;
+	try {
+		outcomes = await runPool(
+			items.length,
+			maxConcurrency,
+			async (itemIndex): Promise<ItemOutcome> => {
+				try {
+					return { item: await run.runItem(async (context) => await handler.execute.call(this, itemIndex, context)) };
+				} catch (error) {
+					if (!continueOnFail && !firstFailure) {
+						firstFailure = { itemIndex, error: error as Error };
+						// No new task is submitted and waits end: the node is about to fail anyway.
+						run.stop();
+					}
+					return { error: error as Error };
 				}
-				return { error: error as Error };
-			}
-		},
-		() => !run.isStopped,
-	);
+			},
+			() => !run.isStopped,
+		);
+	} finally {
+		run.dispose();
+	}
 
 	if (firstFailure) throw describeLeftBehind(firstFailure.error, firstFailure.itemIndex, run.submittedTasks);
 
@@ -61,10 +66,14 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	return [output];
 }
 
-/** n8n 2.x asks its tool context directly; 1.x names the tool variant of a node `<node>Tool`. */
+/**
+ * The tool variant of a node is typed `<node>Tool`, whichever agent runs it (n8n 2.x's Agent 3 runs tools as ordinary
+ * nodes, where isToolExecution() is false); Agent 2's tool context also answers isToolExecution().
+ */
 function isToolCall(ctx: IExecuteFunctions): boolean {
+	if (ctx.getNode().type.endsWith('Tool')) return true;
 	const asTool = (ctx as { isToolExecution?: () => boolean }).isToolExecution;
-	return typeof asTool === 'function' ? asTool.call(ctx) : ctx.getNode().type.endsWith('Tool');
+	return typeof asTool === 'function' && asTool.call(ctx);
 }
 
 /** What an AI agent needs to answer and to chain calls: ids, status, URLs, cost. No base64, timings or flags. */

@@ -21,13 +21,19 @@ export class Run {
 	readonly submittedTasks = new Map<number, string>();
 	private readonly running = new Set<AbortController>();
 	private stopped = false;
+	private readonly onExecutionStopped = () => this.stop();
 
 	constructor(
-		executionSignal: AbortSignal | undefined,
+		private readonly executionSignal: AbortSignal | undefined,
 		readonly isToolCall = false,
 	) {
 		if (executionSignal?.aborted) this.stop();
-		executionSignal?.addEventListener('abort', () => this.stop(), { once: true });
+		executionSignal?.addEventListener('abort', this.onExecutionStopped, { once: true });
+	}
+
+	/** The execution's signal outlives this run (a node in a loop runs many times): let go of it. */
+	dispose(): void {
+		this.executionSignal?.removeEventListener('abort', this.onExecutionStopped);
 	}
 
 	get isStopped(): boolean {

@@ -5,6 +5,7 @@ import { estimateCostUsd } from './model';
 import { buildOutputItem, getTaskJson } from './output';
 import { waitForTask } from './polling';
 import { assertTaskNotFailed, submitTask } from './task';
+import { isTerminal } from './taskStatus';
 import type { ImageTaskRequest } from './types';
 
 /** How an item waits for its task and what it returns, in plain values (milliseconds). */
@@ -54,7 +55,8 @@ export async function runImageTask(ctx: IExecuteFunctions, job: ImageTaskJob): P
 	});
 	job.onSubmitted(submitted.id);
 	const cost = { estimatedCostUsd: estimateCostUsd(job.quality, job.resolution) };
-	if (!settings.waitForCompletion) return { json: { ...getTaskJson(submitted), ...cost } };
+	// A sync-mode reply may already hold the finished images (base64 ones exist nowhere else): never drop them.
+	if (!settings.waitForCompletion && !isTerminal(submitted.status)) return { json: { ...getTaskJson(submitted), ...cost } };
 
 	const task = await waitForTask(ctx, submitted, { ...settings, itemIndex, startedAtMs, signal });
 	assertTaskNotFailed(ctx, task, itemIndex);

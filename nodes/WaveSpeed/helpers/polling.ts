@@ -34,17 +34,18 @@ export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: W
 	const deadlineMs = options.startedAtMs + options.timeoutMs;
 	let current = task;
 
+	const timedOut = () =>
+		taskError(
+			ctx.getNode(),
+			itemIndex,
+			current.id,
+			`WaveSpeed task ${current.id} did not finish within ${Math.round(options.timeoutMs / 1000)} s (last status "${current.status}")`,
+			`The task may still finish. Use the "Get Result" operation with task ID ${current.id} to collect it, or raise the "Timeout" option.`,
+		);
+
 	while (!isTerminal(current.status)) {
 		const remainingMs = deadlineMs - Date.now();
-		if (remainingMs <= 0) {
-			throw taskError(
-				ctx.getNode(),
-				itemIndex,
-				current.id,
-				`WaveSpeed task ${current.id} did not finish within ${Math.round(options.timeoutMs / 1000)} s (last status "${current.status}")`,
-				`The task may still finish. Use the "Get Result" operation with task ID ${current.id} to collect it, or raise the "Timeout" option.`,
-			);
-		}
+		if (remainingMs <= 0) throw timedOut();
 		const intervalMs = getPollIntervalMs(options.pollIntervalMs, Date.now() - options.startedAtMs);
 		await sleepUnlessAborted(Math.min(intervalMs, remainingMs), signal);
 		if (signal?.aborted) {
@@ -58,8 +59,10 @@ export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: W
 		}
 		const taskId = current.id;
 		try {
-			current = await fetchTask(ctx, taskId, itemIndex, signal);
+			current = await fetchTask(ctx, taskId, itemIndex, signal, deadlineMs);
 		} catch (error) {
+			// Retries that ran into the limit: the task may still finish, as with any time-out.
+			if (Date.now() >= deadlineMs - 50 && !signal?.aborted) throw timedOut();
 			throw withTaskId(error, taskId);
 		}
 	}

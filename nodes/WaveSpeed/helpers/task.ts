@@ -7,7 +7,11 @@ import { describeFailure, isFailed } from './taskStatus';
 import { BALANCE_ENDPOINT } from './model';
 import type { Balance, ImageTaskRequest, Task } from './types';
 
-/** How long past the wait limit a sync-mode submit may stay open before we give up on the reply. */
+/**
+ * A sync-mode submit is held open by WaveSpeed until the task ends or its own wait (length undocumented) runs out.
+ * Giving up on the reply first would lose the id of a billed task, so the client waits at least this long.
+ */
+const MIN_SYNC_REPLY_WAIT_MS = 600_000;
 const SYNC_REPLY_MARGIN_MS = 30_000;
 
 export interface SubmitOptions {
@@ -40,7 +44,7 @@ export async function submitTask(
 		itemIndex: options.itemIndex,
 		signal: options.signal,
 		body: { ...request, ...(sync ? { enable_sync_mode: true } : {}) },
-		timeoutMs: sync ? options.syncTimeoutMs! + SYNC_REPLY_MARGIN_MS : undefined,
+		timeoutMs: sync ? Math.max(options.syncTimeoutMs!, MIN_SYNC_REPLY_WAIT_MS) + SYNC_REPLY_MARGIN_MS : undefined,
 	});
 }
 
@@ -49,6 +53,7 @@ export async function fetchTask(
 	taskId: string,
 	itemIndex: number,
 	signal?: AbortSignal,
+	deadlineMs?: number,
 ): Promise<Task> {
 	try {
 		return await apiRequest<Task>(ctx, {
@@ -57,6 +62,7 @@ export async function fetchTask(
 			kind: 'read',
 			itemIndex,
 			signal,
+			deadlineMs,
 		});
 	} catch (error) {
 		if (getHttpStatus(error) === 404) {

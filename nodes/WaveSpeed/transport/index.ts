@@ -20,6 +20,8 @@ export interface ApiCall {
 	/** Per attempt: a hung connection fails the attempt instead of stalling the item. */
 	timeoutMs?: number;
 	signal?: AbortSignal;
+	/** No attempt, and no wait before one, goes past this time (epoch ms). */
+	deadlineMs?: number;
 }
 
 /** Why a call failed, for callers that react to it (a 404 on the upload route, an unknown task id). */
@@ -38,6 +40,8 @@ export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Prom
 	const apiKey = String(credentials.apiKey ?? '');
 
 	const sendOnce = async (): Promise<T> => {
+		const timeoutMs = call.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
+		const remainingMs = call.deadlineMs === undefined ? timeoutMs : Math.max(1, call.deadlineMs - Date.now());
 		const request = ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
 			method: call.method,
 			url: `${baseUrl}${call.path}`,
@@ -48,8 +52,12 @@ export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Prom
 			encoding: 'text',
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
-			timeout: call.timeoutMs ?? DEFAULT_API_TIMEOUT_MS,
-			abortSignal: call.signal,
+			timeout: Math.min(timeoutMs, remainingMs),
+			// A redirect would carry the key to whatever host it names (n8n re-adds it across origins by default).
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
+			// A submit is never aborted half-way: its reply says whether a billed task exists.
+			abortSignal: call.kind === 'submit' ? undefined : call.signal,
 		}) as Promise<IN8nHttpFullResponse>;
 		// n8n swaps our signal for the execution's own, so a fail-fast abort would wait for a slow reply. A submit is
 		// let finish: its task id must be known, because the task exists and is billed.
@@ -58,7 +66,7 @@ export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Prom
 	};
 
 	try {
-		return await withRetries({ kind: call.kind, signal: call.signal }, sendOnce);
+		return await withRetries({ kind: call.kind, signal: call.signal, deadlineMs: call.deadlineMs }, sendOnce);
 	} catch (error) {
 		throw toNodeError(ctx, call, error, apiKey);
 	}

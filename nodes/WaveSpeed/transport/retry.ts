@@ -55,6 +55,9 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 
 /** Rate limits are expected on small accounts with big batches: wait them out for longer. */
 export const RATE_LIMIT_MAX_ATTEMPTS = 12;
 
+/** A Retry-After is honoured as sent, up to this (the item's own time limit bounds it too). */
+export const MAX_RETRY_AFTER_MS = 120_000;
+
 /** Retry-After is either delay-seconds or an HTTP date. */
 export function parseRetryAfterMs(value: unknown, nowMs: number): number | undefined {
 	if (typeof value !== 'string' && typeof value !== 'number') return undefined;
@@ -76,7 +79,7 @@ export function getRetryDelayMs(
 	retryAfterMs: number | undefined,
 	random: () => number = Math.random,
 ): number {
-	if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxDelayMs);
+	if (retryAfterMs !== undefined) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
 	const exponentialMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
 	return Math.round(exponentialMs / 2 + random() * (exponentialMs / 2));
 }

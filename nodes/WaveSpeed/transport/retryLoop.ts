@@ -53,6 +53,8 @@ export interface RetryOptions {
 	kind: RequestKind;
 	signal?: AbortSignal;
 	policy?: RetryPolicy;
+	/** No retry waits past this time (epoch ms): the last failure is reported instead. */
+	deadlineMs?: number;
 }
 
 /**
@@ -69,14 +71,22 @@ export async function withRetries<T>(options: RetryOptions, attempt: () => Promi
 		} catch (error) {
 			caught = error;
 		}
-		if (options.signal?.aborted) throw new Cancelled();
 		const failure = toAttemptFailure(caught);
+		// A submit that failed after sending must say a task may exist, even while the item is being stopped.
+		if (options.signal?.aborted && !(options.kind === 'submit' && failure)) throw new Cancelled();
 		if (!failure) throw caught;
 		failure.attempts = attemptIndex + 1;
 		const isRateLimit = failure.failure.type === 'status' && failure.failure.statusCode === 429;
 		const maxAttempts = isRateLimit ? RATE_LIMIT_MAX_ATTEMPTS : policy.maxAttempts;
 		if (!isRetryable(options.kind, failure.failure) || failure.attempts >= maxAttempts) throw failure;
-		await sleepUnlessAborted(getRetryDelayMs(attemptIndex, policy, failure.retryAfterMs), options.signal);
+		if (options.signal?.aborted) throw new Cancelled();
+		const delayMs = getRetryDelayMs(attemptIndex, policy, failure.retryAfterMs);
+		if (options.deadlineMs !== undefined && Date.now() + delayMs >= options.deadlineMs) {
+			// No retry fits before the limit: wait it out, so the caller reports a time-out rather than this failure.
+			await sleepUnlessAborted(options.deadlineMs - Date.now(), options.signal);
+			throw failure;
+		}
+		await sleepUnlessAborted(delayMs, options.signal);
 	}
 }
 

@@ -172,4 +172,27 @@ describe('Edit Image', () => {
 		expect(fake.tasks.size).toBe(1);
 		expect((submittedBodies()[0] as { enable_sync_mode?: boolean }).enable_sync_mode).toBe(true);
 	});
+
+	// Regression: retried polls (503 with Retry-After 4 s) ran 21 s past a 2 s limit, then failed without the resume hint.
+	it('keeps to the time limit while polls are being retried', async () => {
+		fake.faults.push({ route: 'result', kind: 'status', status: 503, retryAfterSeconds: 4 });
+		const params = editParams({ prompt: 'slow [never]', options: { pollInterval: 0.5, timeout: 2 } });
+		const startedMs = Date.now();
+		const error = await runNode(createExecuteContext(contextFor(fake, params, { items: [pngItem()] }))).then(
+			() => undefined,
+			(e: Error & { description?: string }) => e,
+		);
+		expect(Date.now() - startedMs).toBeLessThan(3500);
+		expect(error?.message).toMatch(/did not finish within 2 s/);
+		expect(error?.description).toContain('"Get Result" operation');
+	});
+
+	// Regression: a sync reply that already held base64 images was reduced to {id, status} when not waiting.
+	it('keeps the images of a finished sync reply even with Wait for Completion off', async () => {
+		const params = editParams({ waitForCompletion: false, options: { pollInterval: 0.5, syncMode: true, base64Output: true } });
+		const [item] = await runNode(createExecuteContext(contextFor(fake, params, { items: [pngItem()] })));
+		expect(item.json.status).toBe('completed');
+		expect(item.binary?.data.mimeType).toBe('image/png');
+		expect(fake.countRequests('result')).toBe(0);
+	});
 });

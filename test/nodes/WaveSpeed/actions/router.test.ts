@@ -69,9 +69,10 @@ describe('router', () => {
 		expect(fake.tasks.size).toBe(1);
 	});
 
-	it('as an AI agent\'s tool, returns compact JSON (ids, status, URLs, cost) and downloads nothing', async () => {
+	// Regression for 'type': Agent 3 runs a tool as an ordinary node typed waveSpeedTool, whose isToolExecution() is false.
+	it.each(['context', 'type'] as const)('as an AI agent\'s tool (told by its %s), returns compact JSON and downloads nothing', async (toolCall) => {
 		const params = editParams({ imageSource: 'url', imageUrls: 'https://example.com/shoe.png' });
-		const [item] = await runNode(createExecuteContext(contextFor(fake, params, { toolCall: true })));
+		const [item] = await runNode(createExecuteContext(contextFor(fake, params, { toolCall })));
 		const [task] = fake.tasks.values();
 		expect(item.json).toEqual({ id: task.id, status: 'completed', outputs: [`${fake.url}/cdn/${task.id}/output-0.png`], estimatedCostUsd: 0.06 });
 		expect(item.binary).toBeUndefined();

@@ -2,6 +2,7 @@ import type { NodeApiError } from 'n8n-workflow';
 
 import { apiRequest } from '../../../../nodes/WaveSpeed/transport';
 import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
+import { startFakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { createExecuteContext } from '../../../support/executeContext';
 import { contextFor } from '../../../support/builders';
@@ -123,5 +124,39 @@ describe('transport: apiRequest', () => {
 		const balance = await apiRequest(ctx().ctx, { method: 'GET', path: '/api/v3/balance', kind: 'read', itemIndex: 0, timeoutMs: 300 });
 		expect(balance).toEqual({ balance: 42.5 });
 		expect(fake.countRequests('balance')).toBe(2);
+	});
+
+	// Regression: n8n follows redirects and re-adds the key across origins by default.
+	it('never follows a redirect: the key stays on the API host', async () => {
+		const elsewhere = await startFakeWaveSpeed();
+		try {
+			fake.faults.push({ route: 'balance', kind: 'redirect', location: `${elsewhere.url}/api/v3/balance` });
+			const error = await failure(apiRequest(ctx().ctx, { method: 'GET', path: '/api/v3/balance', kind: 'read', itemIndex: 0 }));
+			expect(error.message).toContain('WaveSpeed answered 302');
+			expect(elsewhere.requests).toHaveLength(0);
+		} finally {
+			await elsewhere.close();
+		}
+	});
+
+	// Regression: a submit that failed after sending, while the item was being stopped, was reported as a plain cancel.
+	it('reports a submit that failed while stopping as a task that may exist', async () => {
+		fake.faults.push({ route: 'submit', kind: 'reset', delayMs: 400, times: 1 });
+		const stop = new AbortController();
+		const submitting = apiRequest(ctx().ctx, { method: 'POST', path: '/api/v3/openai/gpt-image-2/edit', kind: 'submit', itemIndex: 0, body: submitBody, signal: stop.signal });
+		await new Promise((resolve) => setTimeout(resolve, 150));
+		stop.abort();
+		const error = await failure(submitting);
+		expect(error.message).toContain('WaveSpeed may have created this task');
+		expect(fake.tasks.size).toBe(1);
+	});
+
+	it('stops retrying at the deadline instead of running past it', async () => {
+		fake.faults.push({ route: 'balance', kind: 'status', status: 503, retryAfterSeconds: 4 });
+		const startedMs = Date.now();
+		await failure(apiRequest(ctx().ctx, { method: 'GET', path: '/api/v3/balance', kind: 'read', itemIndex: 0, deadlineMs: Date.now() + 1500 }));
+		// Not the 4 s the server asked for: the wait ends at the deadline.
+		expect(Date.now() - startedMs).toBeLessThan(2500);
+		expect(fake.countRequests('balance')).toBe(1);
 	});
 });

@@ -58,6 +58,8 @@ describe('retry rules', () => {
 		expect(getRetryDelayMs(3, policy, undefined, () => 1)).toBe(800);
 		expect(getRetryDelayMs(10, policy, undefined, () => 1)).toBe(1000);
 		expect(getRetryDelayMs(0, policy, 700)).toBe(700);
-		expect(getRetryDelayMs(0, policy, 60_000)).toBe(1000);
+		// Retry-After is honoured as sent, up to two minutes.
+		expect(getRetryDelayMs(0, policy, 60_000)).toBe(60_000);
+		expect(getRetryDelayMs(0, policy, 600_000)).toBe(120_000);
 	});
 });
