@@ -5,7 +5,8 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -103,6 +104,22 @@ export async function getFreePort(): Promise<number> {
 			server.close(() => resolvePort(port));
 		});
 	});
+}
+
+export interface TestN8n {
+	install: N8nInstall;
+	/** A fresh temp folder: the packed package, the n8n user folder (home/) and the files n8n may read and write. */
+	workDir: string;
+	env: NodeJS.ProcessEnv;
+}
+
+/** For an end-to-end test: n8n installed, this package packed and installed into a fresh user folder. */
+export async function prepareTestN8n(repoDir: string, prefix: string): Promise<TestN8n> {
+	const install = installN8n(repoDir);
+	const workDir = mkdtempSync(join(tmpdir(), prefix));
+	createUserFolder(join(workDir, 'home'), packPackage(repoDir, join(workDir, 'pack')));
+	const env = n8nEnvironment(join(workDir, 'home'), await getFreePort(), { N8N_RESTRICT_FILE_ACCESS_TO: workDir });
+	return { install, workDir, env };
 }
 
 /** Quiet, offline settings: no telemetry, no template or package look-ups, loopback only. */

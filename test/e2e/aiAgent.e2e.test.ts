@@ -5,23 +5,18 @@
  * output items go back to the model as the tool message (which the fake records), and the model answers quoting them.
  * Nothing leaves localhost. Uses the n8n install of the other end-to-end test (.cache/n8n, or $N8N_CACHE_DIR).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { N8nInstall, RunRecord } from '../../scripts/lib/localN8n';
 import {
 	WAVESPEED_NODE_TYPE,
-	createUserFolder,
 	executeWorkflow,
 	findRepoDir,
-	getFreePort,
+	prepareTestN8n,
 	getNodeOutput,
 	importCredential,
 	importWorkflow,
-	installN8n,
-	n8nEnvironment,
-	packPackage,
 	runN8nOrThrow,
 } from '../../scripts/lib/localN8n';
 import { startFakeOpenAi, toolResults } from '../support/fakeOpenAi';
@@ -135,14 +130,9 @@ describe('in a real n8n, as an AI agent tool', () => {
 	let env: NodeJS.ProcessEnv;
 
 	beforeAll(async () => {
-		const repoDir = findRepoDir(__dirname);
-		install = installN8n(repoDir);
-		workDir = mkdtempSync(join(tmpdir(), 'wavespeed-agent-e2e-'));
-		const tarball = packPackage(repoDir, join(workDir, 'pack'));
-		createUserFolder(join(workDir, 'home'), tarball);
+		({ install, workDir, env } = await prepareTestN8n(findRepoDir(__dirname), 'wavespeed-agent-e2e-'));
 		waveSpeed = await startFakeWaveSpeed({ inferenceMs: 300 });
 		openAi = await startFakeOpenAi({ script: SCRIPT });
-		env = n8nEnvironment(join(workDir, 'home'), await getFreePort(), { N8N_RESTRICT_FILE_ACCESS_TO: workDir });
 		await importCredential(
 			install,
 			env,

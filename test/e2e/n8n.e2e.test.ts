@@ -3,24 +3,19 @@
  * and workflows imported with the n8n CLI, executed with `n8n execute`, against the local WaveSpeed-compatible server.
  * The first run installs n8n into .cache/n8n (about 4 minutes); later runs reuse it.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { N8nInstall } from '../../scripts/lib/localN8n';
 import {
 	WAVESPEED_NODE_TYPE,
-	createUserFolder,
 	executeWorkflow,
 	findRepoDir,
-	getFreePort,
+	prepareTestN8n,
 	getNodeOutput,
 	importCredential,
 	importWorkflow,
-	installN8n,
 	loadExampleWorkflow,
-	n8nEnvironment,
-	packPackage,
 } from '../../scripts/lib/localN8n';
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
@@ -36,13 +31,8 @@ describe('in a real n8n', () => {
 	let env: NodeJS.ProcessEnv;
 
 	beforeAll(async () => {
-		const repoDir = findRepoDir(__dirname);
-		install = installN8n(repoDir);
-		workDir = mkdtempSync(join(tmpdir(), 'wavespeed-e2e-'));
-		const tarball = packPackage(repoDir, join(workDir, 'pack'));
-		createUserFolder(join(workDir, 'home'), tarball);
+		({ install, workDir, env } = await prepareTestN8n(findRepoDir(__dirname), 'wavespeed-e2e-'));
 		fake = await startFakeWaveSpeed({ inferenceMs: 300 });
-		env = n8nEnvironment(join(workDir, 'home'), await getFreePort(), { N8N_RESTRICT_FILE_ACCESS_TO: workDir });
 		await importCredential(install, env, { ...CREDENTIAL, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
 	}, 15 * 60_000);
 
