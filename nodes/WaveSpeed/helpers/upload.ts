@@ -1,7 +1,5 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import type { BinaryStream } from './types';
-
 import { apiRequest, getHttpStatus } from '../transport';
 import { putFile } from '../transport/files';
 import type { BinaryImage } from './imageInputs';
@@ -109,14 +107,7 @@ async function uploadMultipart(
 		itemIndex,
 		signal,
 		headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-		body: Buffer.concat([head, await readAll(await image.open()), tail]),
+		body: Buffer.concat([head, await ctx.helpers.binaryToBuffer(await image.open()), tail]),
 	});
 	return result.download_url;
-}
-
-async function readAll(body: Buffer | BinaryStream): Promise<Buffer> {
-	if (Buffer.isBuffer(body)) return body;
-	const chunks: Buffer[] = [];
-	for await (const chunk of body) chunks.push(chunk as Buffer);
-	return Buffer.concat(chunks);
 }
