@@ -4,7 +4,7 @@ import type { AspectRatio, Quality, Resolution } from './model';
 import { estimateCostUsd } from './model';
 import { buildOutputItem, getTaskJson } from './output';
 import { waitForTask } from './polling';
-import { assertTaskNotFailed, submitTask } from './task';
+import { assertTaskNotFailed, fetchTask, submitTask } from './task';
 import { isTerminal } from './taskStatus';
 import type { ImageTaskRequest } from './types';
 
@@ -32,11 +32,16 @@ export interface ImageTaskJob {
 	settings: TaskSettings;
 	itemIndex: number;
 	signal: AbortSignal;
+	/** A task an earlier try of the node already paid for: picked up instead of submitting a new one. */
+	existingTaskId?: string;
 	/** Told the task id as soon as it exists: the task is billed from then on. */
 	onSubmitted: (taskId: string) => void;
 }
 
-/** Edit and Generate alike: submit once, then return the task at once or wait for it and build the output item. */
+/**
+ * Edit and Generate alike: submit once (or pick up the task an earlier try submitted), then return the task at once
+ * or wait for it and build the output item.
+ */
 export async function runImageTask(ctx: IExecuteFunctions, job: ImageTaskJob): Promise<INodeExecutionData> {
 	const { settings, itemIndex, signal } = job;
 	const request: ImageTaskRequest = {
@@ -48,11 +53,13 @@ export async function runImageTask(ctx: IExecuteFunctions, job: ImageTaskJob): P
 		...(settings.base64Output ? { enable_base64_output: true } : {}),
 	};
 	const startedAtMs = Date.now();
-	const submitted = await submitTask(ctx, job.endpoint, request, {
-		itemIndex,
-		signal,
-		syncTimeoutMs: settings.syncMode ? settings.timeoutMs : undefined,
-	});
+	const submitted = job.existingTaskId
+		? await fetchTask(ctx, job.existingTaskId, itemIndex, signal)
+		: await submitTask(ctx, job.endpoint, request, {
+				itemIndex,
+				signal,
+				syncTimeoutMs: settings.syncMode ? settings.timeoutMs : undefined,
+			});
 	job.onSubmitted(submitted.id);
 	const cost = { estimatedCostUsd: estimateCostUsd(job.quality, job.resolution) };
 	// A sync-mode reply may already hold the finished images (base64 ones exist nowhere else): never drop them.
