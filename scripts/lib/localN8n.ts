@@ -248,8 +248,17 @@ export function loadExampleWorkflow(
 }
 
 /** Starts `n8n start` in the background; resolves once /healthz/readiness answers ok. */
-export async function startN8nServer(install: N8nInstall, env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-	const child = spawn(install.n8nCmd, ['start'], { cwd: env.N8N_USER_FOLDER, env, stdio: ['ignore', 'inherit', 'inherit'] });
+export async function startN8nServer(
+	install: N8nInstall,
+	env: NodeJS.ProcessEnv,
+	port: number,
+	/** Receives n8n's log output instead of this process's terminal (tests read the log). */
+	onOutput?: (text: string) => void,
+): Promise<ChildProcess> {
+	const stdio = onOutput ? 'pipe' : 'inherit';
+	const child = spawn(install.n8nCmd, ['start'], { cwd: env.N8N_USER_FOLDER, env, stdio: ['ignore', stdio, stdio] });
+	child.stdout?.on('data', (chunk: Buffer) => onOutput?.(chunk.toString()));
+	child.stderr?.on('data', (chunk: Buffer) => onOutput?.(chunk.toString()));
 	const deadlineMs = Date.now() + 120_000;
 	while (Date.now() < deadlineMs) {
 		if (child.exitCode !== null) throw new Error(`n8n start exited with code ${child.exitCode}`);
