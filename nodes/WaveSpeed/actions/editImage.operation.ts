@@ -70,6 +70,8 @@ export const description = [
 	aspectRatioProperty('editImage', AUTO_ASPECT_RATIO, true),
 ];
 
+export const holdsTaskSlots = true;
+
 export interface Job {
 	itemIndex: number;
 	prompt: string;
@@ -108,6 +110,8 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
 	const { itemIndex } = job;
+	// Timeout bounds the whole item, uploads included.
+	const deadlineMs = Date.now() + job.settings.timeoutMs;
 	// A task an earlier try paid for is picked up as it is: its images were uploaded then.
 	const uploadedUrls = run.record.taskId
 		? []
@@ -129,6 +133,8 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 		settings: job.settings,
 		itemIndex,
 		signal: run.signal,
+		deadlineMs,
+		pacing: run.pacing,
 		existingTaskId: run.record.taskId,
 		onSubmitted: run.onSubmitted,
 	});

@@ -17,6 +17,8 @@ export const description: INodeProperties[] = [
 	aspectRatioProperty('generateImage', DEFAULT_GENERATE_ASPECT_RATIO, false),
 ];
 
+export const holdsTaskSlots = true;
+
 export interface Job {
 	itemIndex: number;
 	prompt: string;
@@ -34,6 +36,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 }
 
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
+	const deadlineMs = Date.now() + job.settings.timeoutMs;
 	return await runImageTask(this, {
 		endpoint: GENERATE_IMAGE_ENDPOINT,
 		prompt: job.prompt,
@@ -41,6 +44,8 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 		settings: job.settings,
 		itemIndex: job.itemIndex,
 		signal: run.signal,
+		deadlineMs,
+		pacing: run.pacing,
 		existingTaskId: run.record.taskId,
 		onSubmitted: run.onSubmitted,
 	});

@@ -14,6 +14,8 @@ export interface PrepareContext {
  */
 export interface OperationModule<Job extends { itemIndex: number }> {
 	description: INodeProperties[];
+	/** Submits tasks, and so takes the execution's task slots (Max Concurrency) rather than one pool place an item. */
+	holdsTaskSlots?: boolean;
 	prepare(this: IExecuteFunctions, itemIndex: number, context: PrepareContext): Promise<Job>;
 	execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData>;
 }

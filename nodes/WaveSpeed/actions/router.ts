@@ -36,13 +36,14 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	const prepared = await prepareAll(this, handler, items.length, isToolCall, continueOnFail);
 
-	const run = new Run(ledger, this.getExecutionCancelSignal?.(), isToolCall);
+	const run = new Run(ledger, maxConcurrency, this.getExecutionCancelSignal?.(), isToolCall);
 	let firstFailure: { itemIndex: number; error: Error } | undefined;
 	let settled: Awaited<ReturnType<typeof runPool<ItemOutcome>>>;
 	try {
 		settled = await runPool(
 			items.length,
-			maxConcurrency,
+			// Task slots bound what runs at WaveSpeed; more items in flight let uploads and downloads overlap the tasks.
+			handler.holdsTaskSlots ? 2 * maxConcurrency : maxConcurrency,
 			async (itemIndex): Promise<ItemOutcome> => {
 				const job = prepared[itemIndex];
 				if ('error' in job) return job;

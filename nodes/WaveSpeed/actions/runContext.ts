@@ -1,3 +1,6 @@
+import { TaskSlots } from '../helpers/concurrency';
+import type { TaskPacing } from '../helpers/imageTask';
+import { DurationModel } from '../helpers/pollSchedule';
 import type { UploadSession } from '../helpers/upload';
 import type { ItemRecord, TaskLedger } from './taskLedger';
 
@@ -6,6 +9,8 @@ export interface RunContext {
 	/** This item's signal: aborts when the execution is stopped or the node is about to fail. */
 	signal: AbortSignal;
 	uploads: UploadSession;
+	/** Task and download slots shared by the execution's items, and the task durations they learnt. */
+	pacing: TaskPacing;
 	/** This item's record: the task an earlier try already paid for, and where a new task id is written at once. */
 	record: ItemRecord;
 	/** Called as soon as WaveSpeed gives the item's task id: the task is billed from then on. */
@@ -28,11 +33,19 @@ export class Run {
 		this.stop();
 	};
 
+	readonly pacing: TaskPacing;
+
 	constructor(
 		readonly ledger: TaskLedger,
+		maxConcurrency: number,
 		private readonly executionSignal: AbortSignal | undefined,
 		readonly isToolCall = false,
 	) {
+		this.pacing = {
+			taskSlots: new TaskSlots(maxConcurrency),
+			downloadSlots: new TaskSlots(maxConcurrency),
+			durations: new DurationModel(),
+		};
 		if (executionSignal?.aborted) this.onExecutionStopped();
 		executionSignal?.addEventListener('abort', this.onExecutionStopped, { once: true });
 	}
@@ -64,6 +77,7 @@ export class Run {
 			return await work({
 				signal: controller.signal,
 				uploads: this.ledger.uploads,
+				pacing: this.pacing,
 				record: this.ledger.get(itemIndex),
 				onSubmitted: (taskId) => this.ledger.recordSubmitted(itemIndex, taskId),
 				isToolCall: this.isToolCall,

@@ -29,3 +29,74 @@ export async function runPool<T>(
 	await Promise.all(Array.from({ length: lanes }, async () => await lane()));
 	return results;
 }
+
+/**
+ * Slots for tasks running at WaveSpeed: what an account's concurrency limit counts. The limit starts at Max
+ * Concurrency, drops to what is running when WaveSpeed refuses one more task, and climbs back by one after a few
+ * waves of accepted submits, so a capped account costs few refused submits and no extra time.
+ */
+export class TaskSlots {
+	private running = 0;
+	private limit: number;
+	private acceptedSinceChange = 0;
+	private readonly waiters = new Set<() => void>();
+
+	constructor(private readonly maxLimit: number) {
+		this.limit = maxLimit;
+	}
+
+	get currentLimit(): number {
+		return this.limit;
+	}
+
+	get runningCount(): number {
+		return this.running;
+	}
+
+	/** Waits for a free slot; false when `signal` aborts or `deadlineMs` (epoch ms) comes first. */
+	async acquire(signal?: AbortSignal, deadlineMs?: number): Promise<boolean> {
+		while (this.running >= this.limit) {
+			if (signal?.aborted || (deadlineMs !== undefined && Date.now() >= deadlineMs)) return false;
+			await new Promise<void>((resolve) => {
+				const done = () => {
+					clearTimeout(timer);
+					signal?.removeEventListener('abort', done);
+					this.waiters.delete(done);
+					resolve();
+				};
+				const timer = deadlineMs === undefined ? undefined : setTimeout(done, Math.max(0, deadlineMs - Date.now()));
+				signal?.addEventListener('abort', done, { once: true });
+				this.waiters.add(done);
+			});
+		}
+		if (signal?.aborted) return false;
+		this.running++;
+		return true;
+	}
+
+	release(): void {
+		this.running = Math.max(0, this.running - 1);
+		this.wake();
+	}
+
+	/** WaveSpeed took a task: after three waves at this limit, try one more. */
+	accepted(): void {
+		if (this.limit >= this.maxLimit) return;
+		this.acceptedSinceChange++;
+		if (this.acceptedSinceChange >= 3 * this.limit) {
+			this.limit++;
+			this.acceptedSinceChange = 0;
+			this.wake();
+		}
+	}
+
+	/** WaveSpeed refused a task (429) while `running` others held slots (this one's released first): that is the cap. */
+	refused(): void {
+		this.limit = Math.max(1, Math.min(this.limit, this.running));
+		this.acceptedSinceChange = 0;
+	}
+
+	private wake(): void {
+		for (const waiter of [...this.waiters]) waiter();
+	}
+}

@@ -12,6 +12,8 @@ export interface OutputOptions {
 	downloadOutput: boolean;
 	outputBinaryProperty: string;
 	signal?: AbortSignal;
+	/** The item's Timeout, as a time (epoch ms). */
+	deadlineMs?: number;
 }
 
 /** With base64 output on, WaveSpeed puts the image itself where a URL would be (no `data:` prefix). */

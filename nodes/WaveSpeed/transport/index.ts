@@ -29,6 +29,8 @@ export interface ApiCall {
 	signal?: AbortSignal;
 	/** No attempt, and no wait before one, goes past this time (epoch ms). */
 	deadlineMs?: number;
+	/** False: a 429 fails the call at once, with WaveSpeed's Retry-After in the error (see getRetryAfterMs). */
+	retryRateLimit?: boolean;
 }
 
 /** Why a call failed, for callers that react to it (a 404 on the upload route, an unknown task id). */
@@ -80,7 +82,8 @@ export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Prom
 	};
 
 	try {
-		return await withRetries({ kind: call.kind, signal: call.signal, deadlineMs: call.deadlineMs }, sendOnce);
+		const { kind, signal, deadlineMs, retryRateLimit } = call;
+		return await withRetries({ kind, signal, deadlineMs, retryRateLimit }, sendOnce);
 	} catch (error) {
 		throw toNodeError(ctx, call, error, apiKey);
 	}
@@ -192,7 +195,14 @@ function toNodeError(ctx: IExecuteFunctions, call: ApiCall, error: unknown, apiK
 		);
 	}
 	if (submitOutcomeUnknown) nodeError.context.submitOutcomeUnknown = true;
+	if (error.retryAfterMs !== undefined) nodeError.context.retryAfterMs = error.retryAfterMs;
 	return nodeError;
+}
+
+/** How long WaveSpeed asked to wait (Retry-After) before a call failed, if it said. */
+export function getRetryAfterMs(error: unknown): number | undefined {
+	const value = (error as { context?: { retryAfterMs?: unknown } } | undefined)?.context?.retryAfterMs;
+	return typeof value === 'number' ? value : undefined;
 }
 
 /** A submit failed after it may have reached WaveSpeed: a billed task may exist whose id nobody knows. */
