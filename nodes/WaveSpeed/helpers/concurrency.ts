@@ -55,21 +55,20 @@ export class TaskSlots {
 
 	/** Waits for a free slot; false when `signal` aborts or `deadlineMs` (epoch ms) comes first. */
 	async acquire(signal?: AbortSignal, deadlineMs?: number): Promise<boolean> {
-		while (this.running >= this.limit) {
-			if (signal?.aborted || (deadlineMs !== undefined && Date.now() >= deadlineMs)) return false;
+		const stops = [signal, deadlineMs === undefined ? undefined : AbortSignal.timeout(Math.max(0, deadlineMs - Date.now()))];
+		const giveUp = AbortSignal.any(stops.filter((stop): stop is AbortSignal => stop !== undefined));
+		while (this.running >= this.limit && !giveUp.aborted) {
 			await new Promise<void>((resolve) => {
 				const done = () => {
-					clearTimeout(timer);
-					signal?.removeEventListener('abort', done);
+					giveUp.removeEventListener('abort', done);
 					this.waiters.delete(done);
 					resolve();
 				};
-				const timer = deadlineMs === undefined ? undefined : setTimeout(done, Math.max(0, deadlineMs - Date.now()));
-				signal?.addEventListener('abort', done, { once: true });
+				giveUp.addEventListener('abort', done, { once: true });
 				this.waiters.add(done);
 			});
 		}
-		if (signal?.aborted) return false;
+		if (giveUp.aborted) return false;
 		this.running++;
 		return true;
 	}

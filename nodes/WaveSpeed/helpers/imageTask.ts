@@ -109,26 +109,28 @@ async function submitInSlot(ctx: IExecuteFunctions, job: ImageTaskJob, request: 
 	for (let refusals = 0; ; refusals++) {
 		if (!(await pacing.taskSlots.acquire(signal, deadlineMs))) throw noTaskCreated(ctx, job, refusals);
 		const startedAtMs = Date.now();
-		try {
-			const task = await submitTask(ctx, job.endpoint, request, {
-				itemIndex,
-				signal,
-				deadlineMs,
-				syncTimeoutMs: settings.syncMode ? settings.timeoutMs : undefined,
-				retryRateLimit: false,
-			});
+		const submitted = await submitTask(ctx, job.endpoint, request, {
+			itemIndex,
+			signal,
+			deadlineMs,
+			syncTimeoutMs: settings.syncMode ? settings.timeoutMs : undefined,
+			retryRateLimit: false,
+		}).then(
+			(task) => ({ task }),
+			(error: Error) => ({ error }),
+		);
+		if ('task' in submitted) {
 			pacing.taskSlots.accepted();
-			return { task, startedAtMs };
-		} catch (error) {
-			pacing.taskSlots.release();
-			if (getHttpStatus(error) !== 429) throw error;
-			const othersRunning = pacing.taskSlots.runningCount;
-			pacing.taskSlots.refused();
-			if (othersRunning === 0) {
-				const waitMs = getRetryDelayMs(refusals, DEFAULT_RETRY_POLICY, getRetryAfterMs(error));
-				if (Date.now() + waitMs >= deadlineMs) throw noTaskCreated(ctx, job, refusals + 1);
-				await sleepUnlessAborted(waitMs, signal);
-			}
+			return { task: submitted.task, startedAtMs };
+		}
+		pacing.taskSlots.release();
+		if (getHttpStatus(submitted.error) !== 429) throw submitted.error;
+		const othersRunning = pacing.taskSlots.runningCount;
+		pacing.taskSlots.refused();
+		if (othersRunning === 0) {
+			const waitMs = getRetryDelayMs(refusals, DEFAULT_RETRY_POLICY, getRetryAfterMs(submitted.error));
+			if (Date.now() + waitMs >= deadlineMs) throw noTaskCreated(ctx, job, refusals + 1);
+			await sleepUnlessAborted(waitMs, signal);
 		}
 	}
 }
