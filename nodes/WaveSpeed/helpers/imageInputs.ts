@@ -1,8 +1,9 @@
+import { createHash, subtle } from 'node:crypto';
+
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { BinaryStream } from './types';
 
-import { readHeadBytes } from './imageSize';
 import { parameterError } from './itemErrors';
 import { ACCEPTED_IMAGE_MIME_TYPES, MAX_IMAGES, MIN_IMAGES } from './model';
 
@@ -11,8 +12,10 @@ export interface BinaryImage {
 	mimeType: string;
 	fileName: string;
 	sizeBytes: number;
-	/** Same key, same bytes: the stored binary's id, or a hash of bytes held in memory. */
+	/** Same key, same bytes: the type and the SHA-256 of the bytes. */
 	contentKey: string;
+	/** The bytes, when n8n holds them in memory: compared on a de-duplication hit. */
+	bytes?: Buffer;
 	/** The bytes: a fresh stream each call where n8n stores them by id (filesystem, S3), else the buffer. */
 	open(): Promise<Buffer | BinaryStream>;
 }
@@ -63,6 +66,7 @@ export async function readBinaryImages(
 			fileName: metadata.fileName || `${field}.${extension}`,
 			sizeBytes: source.sizeBytes,
 			contentKey: `${mimeType}:${source.contentKey}`,
+			...(source.bytes ? { bytes: source.bytes } : {}),
 			open: source.open,
 		});
 	}
@@ -73,28 +77,38 @@ interface BinarySource {
 	head: Buffer;
 	sizeBytes: number;
 	contentKey: string;
+	bytes?: Buffer;
 	open(): Promise<Buffer | BinaryStream>;
 }
 
 async function describeBufferedBinary(bytes: Buffer): Promise<BinarySource> {
-	return { head: bytes.subarray(0, SNIFF_BYTES), sizeBytes: bytes.length, contentKey: hashBytes(bytes), open: async () => bytes };
+	const open = async () => bytes;
+	return { head: bytes.subarray(0, SNIFF_BYTES), sizeBytes: bytes.length, contentKey: await hashBytes(bytes), bytes, open };
 }
 
+/** One pass over the stored file, never all of it in memory: its first bytes for the type, its hash for the key. */
 async function describeStoredBinary(ctx: IExecuteFunctions, binaryId: string): Promise<BinarySource> {
 	const open = async () => await ctx.helpers.getBinaryStream(binaryId);
-	const { fileSize } = await ctx.helpers.getBinaryMetadata(binaryId);
-	return { head: await readHeadBytes(await open(), SNIFF_BYTES), sizeBytes: Number(fileSize), contentKey: `id:${binaryId}`, open };
+	const hash = createHash('sha256');
+	const headChunks: Buffer[] = [];
+	let sizeBytes = 0;
+	for await (const chunk of await open()) {
+		const bytes = chunk as Buffer;
+		hash.update(bytes);
+		if (sizeBytes < SNIFF_BYTES) headChunks.push(bytes);
+		sizeBytes += bytes.length;
+	}
+	const head = Buffer.concat(headChunks).subarray(0, SNIFF_BYTES);
+	return { head, sizeBytes, contentKey: `sha256:${hash.digest('hex')}`, open };
 }
 
-/** Two 32-bit hashes and the length: enough to tell apart the images of one execution. */
-export function hashBytes(bytes: Buffer): string {
-	let fnv = 0x811c9dc5;
-	let mix = 0x9747b28c;
-	for (let index = 0; index < bytes.length; index++) {
-		fnv = Math.imul(fnv ^ bytes[index], 0x01000193);
-		mix = Math.imul(mix ^ bytes[index], 0x5bd1e995) ^ (mix >>> 15);
-	}
-	return `${bytes.length}:${(fnv >>> 0).toString(16)}${(mix >>> 0).toString(16)}`;
+/**
+ * SHA-256 of bytes in memory, so a crafted collision cannot hand one item another's upload. WebCrypto hashes on
+ * libuv's thread pool: a 20 MB image does not hold up the other items of the execution.
+ */
+export async function hashBytes(bytes: Buffer): Promise<string> {
+	const digest = await subtle.digest('SHA-256', bytes);
+	return `sha256:${Buffer.from(digest).toString('hex')}`;
 }
 
 /** The image type from the file's first bytes; the declared mime type of a binary is often wrong or generic. */
@@ -109,14 +123,33 @@ export function sniffImageMimeType(bytes: Buffer): (typeof ACCEPTED_IMAGE_MIME_T
 	return undefined;
 }
 
-/** Splits "a, b" or one URL a line, or takes the array an expression returned. */
+/**
+ * One entry a line; on a line, entries separated by commas. On a line of URLs a comma separates only where the next
+ * entry starts with http:// or https://, since CDN URLs carry commas in their paths (Cloudinary's
+ * `w_400,h_300,c_fill`) and a `data:` URI has one before its data. An expression's array is taken as it is.
+ */
 export function parseList(value: unknown): string[] {
-	const parts = Array.isArray(value) ? value.flat() : String(value ?? '').split(/[\n,]/);
+	const parts = Array.isArray(value) ? value.flat() : String(value ?? '').split(/\r?\n/).flatMap(splitLine);
 	return parts.map((part) => String(part ?? '').trim()).filter((part) => part !== '');
 }
 
+function splitLine(line: string): string[] {
+	const startsWithScheme = /^\s*[a-z][a-z0-9+.-]*:/i.test(line);
+	return line.split(startsWithScheme ? /,(?=\s*https?:\/\/)/i : ',');
+}
+
 export function validateImageUrls(ctx: IExecuteFunctions, itemIndex: number, urls: string[]): string[] {
-	for (const url of urls) {
+	for (const [index, url] of urls.entries()) {
+		if (/^data:/i.test(url)) {
+			throw parameterError(
+				ctx.getNode(),
+				itemIndex,
+				IMAGE_URLS_PARAMETER,
+				`Image ${index + 1} is a data: URI ("${shorten(url)}"), not a URL WaveSpeed can download`,
+				'Turn it into binary data first (for example with the "Convert to File" node) and choose Image Source ' +
+					'"Binary Data" or "Binary Data and URLs": the node uploads binary images itself.',
+			);
+		}
 		let protocol = '';
 		try {
 			protocol = new URL(url).protocol;
@@ -128,12 +161,16 @@ export function validateImageUrls(ctx: IExecuteFunctions, itemIndex: number, url
 				ctx.getNode(),
 				itemIndex,
 				IMAGE_URLS_PARAMETER,
-				`"${url}" is not an http(s) URL`,
+				`"${shorten(url)}" is not an http(s) URL`,
 				'WaveSpeed downloads each URL itself, so it must be a public http:// or https:// address.',
 			);
 		}
 	}
 	return urls;
+}
+
+function shorten(text: string): string {
+	return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 export function validateImageCount(ctx: IExecuteFunctions, itemIndex: number, count: number, parameter: string): void {
