@@ -135,7 +135,7 @@ export function parseList(value: unknown): string[] {
 
 function splitLine(line: string): string[] {
 	const startsWithScheme = /^\s*[a-z][a-z0-9+.-]*:/i.test(line);
-	return line.split(startsWithScheme ? /,(?=\s*https?:\/\/)/i : ',');
+	return line.split(startsWithScheme ? /,(?=\s*(?:https?:\/\/|$))/i : ',');
 }
 
 export function validateImageUrls(ctx: IExecuteFunctions, itemIndex: number, urls: string[]): string[] {

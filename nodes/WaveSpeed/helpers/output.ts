@@ -6,6 +6,7 @@ import { sniffImageMimeType } from './imageInputs';
 import { IMAGE_HEAD_BYTES, readHeadBytes, readImageSize } from './imageSize';
 import { prefixMessage, taskError, withTaskId } from './itemErrors';
 import { classifyOutput, decodeBase64Output, describeNonImage } from './outputData';
+import type { OutputKind } from './outputData';
 import { COMPLETED_STATUS } from './taskStatus';
 import type { Task } from './types';
 
@@ -63,13 +64,16 @@ export async function buildOutputItem(
 		);
 	}
 
+	const isWanted = (kind: OutputKind) => kind !== 'empty' && (kind !== 'url' || options.downloadOutput);
+	if (!outputs.some((output) => isWanted(classifyOutput(output)))) return item;
+
 	const deadlineMs =
 		options.deadlineMs ?? (options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs);
 	const binary: IBinaryKeyData = {};
 	const images: IDataObject[] = [];
 	for (const [index, output] of outputs.entries()) {
 		const kind = classifyOutput(output);
-		if (kind === 'empty' || (kind === 'url' && !options.downloadOutput)) continue;
+		if (!isWanted(kind)) continue;
 		const property = getOutputBinaryProperty(options.outputBinaryProperty, index);
 		const baseName = `${task.id}${index === 0 ? '' : `_${index}`}`;
 		try {
