@@ -1,10 +1,9 @@
-import type { NodeOperationError } from 'n8n-workflow';
-
 import { buildOutputItem } from '../../../../nodes/WaveSpeed/helpers/output';
 import type { OutputOptions } from '../../../../nodes/WaveSpeed/helpers/output';
 import type { Task } from '../../../../nodes/WaveSpeed/helpers/types';
 import { contextFor } from '../../../support/builders';
 import { createExecuteContext } from '../../../support/executeContext';
+import { failureOf } from '../../../support/failureOf';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { TINY_JPEG, makePlaceholderPng } from '../../../support/placeholderPng';
 import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
@@ -22,11 +21,6 @@ describe('output item: what comes back is checked', () => {
 		const { ctx } = createExecuteContext(contextFor(fake, {}));
 		return await buildOutputItem(ctx, task(outputs), { itemIndex: 0, downloadOutput: true, outputBinaryProperty: 'data', ...options });
 	};
-	const failure = async (promise: Promise<unknown>) =>
-		(await promise.then(
-			() => undefined,
-			(error: NodeOperationError) => error,
-		))!;
 
 	it('stores a CDN image by what its bytes are, whatever the declared type', async () => {
 		fake.faults.push({ route: 'download', kind: 'reply', contentType: 'application/octet-stream', body: TINY_JPEG });
@@ -41,7 +35,7 @@ describe('output item: what comes back is checked', () => {
 		['an empty body', 'image/png', '', 'nothing readable'],
 	])('fails the item on %s, quoting the declared type, without retrying', async (_, contentType, body, quoted) => {
 		fake.faults.push({ route: 'download', kind: 'reply', contentType, body });
-		const error = await failure(build([cdnUrl()]));
+		const error = await failureOf(build([cdnUrl()]));
 		expect(error.message).toContain('Output 1 of task task0123: the download is not a PNG, JPEG or WEBP image');
 		expect(error.message).toContain(`"${contentType}"`);
 		expect(error.message).toContain(quoted);
@@ -51,7 +45,7 @@ describe('output item: what comes back is checked', () => {
 
 	it('ends a body that stalls at the deadline, after retrying, naming the task and Get Result', async () => {
 		fake.faults.push({ route: 'download', kind: 'stall', stallAfterBytes: 200 });
-		const error = await failure(build([cdnUrl()], { deadlineMs: Date.now() + 1500 }));
+		const error = await failureOf(build([cdnUrl()], { deadlineMs: Date.now() + 1500 }));
 		expect(error.message).toMatch(
 			/^Output 1 of task task0123: Downloading the result image failed( after \d attempts)?: the transfer did not finish within [\d.]+ s \(the image exists: Get Result can download it again\)$/,
 		);
@@ -61,13 +55,13 @@ describe('output item: what comes back is checked', () => {
 
 	it("without a deadline, bounds the downloads by the item's Timeout", async () => {
 		fake.faults.push({ route: 'download', kind: 'stall' });
-		const error = await failure(build([cdnUrl()], { timeoutMs: 1000 }));
+		const error = await failureOf(build([cdnUrl()], { timeoutMs: 1000 }));
 		expect(error.message).toContain('the transfer did not finish within');
 	});
 
 	it('refuses a reply that declares more than 100 MB before reading it, and retries it like a broken body', async () => {
 		fake.faults.push({ route: 'download', kind: 'stall', contentLength: 200 * 1024 * 1024, stallAfterBytes: 0 });
-		const error = await failure(build([cdnUrl()], { deadlineMs: Date.now() + 1500 }));
+		const error = await failureOf(build([cdnUrl()], { deadlineMs: Date.now() + 1500 }));
 		expect(error.message).toContain('the reply is larger than 100 MB (it declares 200 MB)');
 		expect(error.message).toContain('(the image exists: Get Result can download it again)');
 		expect(fake.countRequests('download')).toBeGreaterThanOrEqual(2);
@@ -75,7 +69,7 @@ describe('output item: what comes back is checked', () => {
 
 	it('fails a completed task without outputs, or with only empty ones, naming the task', async () => {
 		for (const outputs of [[], undefined, ['', '  ']]) {
-			const error = await failure(build(outputs));
+			const error = await failureOf(build(outputs));
 			expect(error.message).toBe('WaveSpeed task task0123 completed without any output image');
 			expect(error.context.taskId).toBe('task0123');
 		}
@@ -92,9 +86,9 @@ describe('output item: what comes back is checked', () => {
 		expect(item.binary?.data).toMatchObject({ mimeType: 'image/png', fileName: 'task0123.png' });
 		expect(item.json.outputs).toEqual([]);
 
-		const notAnImage = await failure(build([Buffer.from('just some text, no image').toString('base64')]));
+		const notAnImage = await failureOf(build([Buffer.from('just some text, no image').toString('base64')]));
 		expect(notAnImage.message).toContain('Output 1 of task task0123: WaveSpeed sent base64 data that is not a PNG, JPEG or WEBP image');
-		const neither = await failure(build(['ftp://cdn.example.com/out.png']));
+		const neither = await failureOf(build(['ftp://cdn.example.com/out.png']));
 		expect(neither.message).toContain('Output 1 of task task0123: WaveSpeed sent neither an http(s) URL nor base64 image data: "ftp://');
 	});
 });

@@ -1,9 +1,8 @@
-import type { NodeOperationError } from 'n8n-workflow';
-
 import type { BinaryImage } from '../../../../nodes/WaveSpeed/helpers/imageInputs';
 import { createUploadSession, uploadImage } from '../../../../nodes/WaveSpeed/helpers/upload';
 import { contextFor } from '../../../support/builders';
 import { createExecuteContext } from '../../../support/executeContext';
+import { failureOf } from '../../../support/failureOf';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { makePlaceholderPng } from '../../../support/placeholderPng';
 import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
@@ -45,10 +44,7 @@ describe('uploads', () => {
 
 	it('gives up at the deadline when storage does not answer', async () => {
 		fake.faults.push({ route: 'put', kind: 'delay', delayMs: 2500 });
-		const error = await uploadImage(ctx(), createUploadSession(), image(makePlaceholderPng(), 'k'), 0, undefined, Date.now() + 800).then(
-			() => undefined,
-			(caught: NodeOperationError) => caught,
-		);
-		expect(error?.message).toMatch(/^Uploading the image to WaveSpeed storage failed: the transfer did not finish within [\d.]+ s$/);
+		const error = await failureOf(uploadImage(ctx(), createUploadSession(), image(makePlaceholderPng(), 'k'), 0, undefined, Date.now() + 800));
+		expect(error.message).toMatch(/^Uploading the image to WaveSpeed storage failed: the transfer did not finish within [\d.]+ s$/);
 	});
 });

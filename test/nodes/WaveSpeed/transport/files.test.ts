@@ -1,7 +1,6 @@
-import type { NodeOperationError } from 'n8n-workflow';
-
 import { downloadFile, putFile } from '../../../../nodes/WaveSpeed/transport/files';
 import { createExecuteContext } from '../../../support/executeContext';
+import { failureOf } from '../../../support/failureOf';
 import { contextFor } from '../../../support/builders';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { makePlaceholderPng } from '../../../support/placeholderPng';
@@ -18,11 +17,6 @@ describe('transport: file transfers are bounded', () => {
 		for await (const chunk of body) chunks.push(chunk as Buffer);
 		return Buffer.concat(chunks);
 	};
-	const failure = async (promise: Promise<unknown>) =>
-		(await promise.then(
-			() => undefined,
-			(error: NodeOperationError) => error,
-		))!;
 
 	it('hands over the whole body, its first bytes read ahead and put back', async () => {
 		const png = makePlaceholderPng({ seed: 'whole', minBytes: 300_000 });
@@ -39,7 +33,7 @@ describe('transport: file transfers are bounded', () => {
 		const png = makePlaceholderPng({ seed: 'big', minBytes: 200_000 });
 		fake.faults.push({ route: 'download', kind: 'reply', contentType: 'image/png', body: png, contentLength: 'none' });
 		let consumed = 0;
-		const error = await failure(
+		const error = await failureOf(
 			downloadFile(ctx(), { url: `${fake.url}/cdn/x/output-0.png`, itemIndex: 0, maxBytes: 100_000, deadlineMs: Date.now() + 1000 }, async (file) => {
 				consumed++;
 				return await readAll(file.body);
@@ -52,7 +46,7 @@ describe('transport: file transfers are bounded', () => {
 
 	it('ends an upload that hangs at the deadline instead of waiting for storage', async () => {
 		fake.faults.push({ route: 'put', kind: 'delay', delayMs: 2500 });
-		const error = await failure(
+		const error = await failureOf(
 			putFile(ctx(), {
 				url: `${fake.url}/storage/none`,
 				headers: {},
