@@ -57,5 +57,8 @@ describe('image inputs', () => {
 		expect(await hashBytes(a)).toBe(`sha256:${createHash('sha256').update(a).digest('hex')}`);
 		expect(await hashBytes(Buffer.from(a))).toBe(await hashBytes(a));
 		expect(await hashBytes(makePlaceholderPng({ seed: 'b' }))).not.toBe(await hashBytes(a));
+		// Hashed in slices: the same digest past a slice boundary.
+		const large = makePlaceholderPng({ seed: 'large', minBytes: 2_500_000 });
+		expect(await hashBytes(large)).toBe(`sha256:${createHash('sha256').update(large).digest('hex')}`);
 	});
 });
