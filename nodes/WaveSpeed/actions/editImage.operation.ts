@@ -118,7 +118,7 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 		: await Promise.all(
 				job.binaryImages.map(async (image: BinaryImage) => {
 					try {
-						return await uploadImage(this, run.uploads, image, itemIndex, run.signal);
+						return await uploadImage(this, run.uploads, image, itemIndex, run.signal, deadlineMs);
 					} catch (error) {
 						throw prefixMessage(error, `Binary field "${image.field}"`);
 					}

@@ -9,12 +9,12 @@ import type {
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Envelope } from '../helpers/types';
+import { readBaseUrl } from './baseUrl';
 import type { RequestKind } from './retry';
 import { mayHaveCreatedTask, parseRetryAfterMs } from './retry';
 import { AttemptFailure, Cancelled, withRetries } from './retryLoop';
 
 export const CREDENTIAL_TYPE = 'wavespeedApi';
-export const DEFAULT_BASE_URL = 'https://api.wavespeed.ai';
 const DEFAULT_API_TIMEOUT_MS = 60_000;
 
 export interface ApiCall {
@@ -45,7 +45,7 @@ export function getHttpStatus(error: unknown): number | undefined {
  */
 export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Promise<T> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE, call.itemIndex);
-	const baseUrl = String(credentials.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
+	const baseUrl = readBaseUrl(ctx, credentials, call.itemIndex);
 	const apiKey = String(credentials.apiKey ?? '');
 
 	const sendOnce = async (): Promise<T> => {
