@@ -32,11 +32,13 @@ export async function runPool<T>(
 
 /**
  * Slots for tasks running at WaveSpeed: what an account's concurrency limit counts. The limit starts at Max
- * Concurrency, drops to what is running when WaveSpeed refuses one more task, and climbs back by one after a few
+ * Concurrency, drops to what is running when WaveSpeed refuses one more task, and climbs back by one after four
  * waves of accepted submits, so a capped account costs few refused submits and no extra time.
  */
 export class TaskSlots {
 	private running = 0;
+	/** Holders whose task WaveSpeed accepted: what the account's limit counts (in-flight submits may yet be refused). */
+	private confirmed = 0;
 	private limit: number;
 	private acceptedSinceChange = 0;
 	private readonly waiters = new Set<() => void>();
@@ -51,6 +53,11 @@ export class TaskSlots {
 
 	get runningCount(): number {
 		return this.running;
+	}
+
+	/** Tasks of ours that WaveSpeed accepted and that still run. */
+	get confirmedCount(): number {
+		return this.confirmed;
 	}
 
 	/** Waits for a free slot; false when `signal` aborts or `deadlineMs` (epoch ms) comes first. */
@@ -73,25 +80,28 @@ export class TaskSlots {
 		return true;
 	}
 
-	release(): void {
+	/** Gives a slot back; `wasAccepted` when WaveSpeed had taken the task held in it. */
+	release(wasAccepted = false): void {
 		this.running = Math.max(0, this.running - 1);
+		if (wasAccepted) this.confirmed = Math.max(0, this.confirmed - 1);
 		this.wake();
 	}
 
-	/** WaveSpeed took a task: after three waves at this limit, try one more. */
+	/** WaveSpeed took the task in a held slot: after four waves at a lowered limit, try one more. */
 	accepted(): void {
+		this.confirmed++;
 		if (this.limit >= this.maxLimit) return;
 		this.acceptedSinceChange++;
-		if (this.acceptedSinceChange >= 3 * this.limit) {
+		if (this.acceptedSinceChange >= 4 * this.limit) {
 			this.limit++;
 			this.acceptedSinceChange = 0;
 			this.wake();
 		}
 	}
 
-	/** WaveSpeed refused a task (429) while `running` others held slots (this one's released first): that is the cap. */
+	/** WaveSpeed refused a task (429) while `confirmed` of ours ran there: that is the account's cap. */
 	refused(): void {
-		this.limit = Math.max(1, Math.min(this.limit, this.running));
+		this.limit = Math.max(1, Math.min(this.limit, this.confirmed));
 		this.acceptedSinceChange = 0;
 	}
 

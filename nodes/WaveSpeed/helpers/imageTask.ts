@@ -91,7 +91,7 @@ export async function runImageTask(ctx: IExecuteFunctions, job: ImageTaskJob): P
 			if (!settings.waitForCompletion && !isTerminal(submitted.status)) return { json: { ...getTaskJson(submitted), ...cost } };
 			task = await waitForTask(ctx, submitted, { ...settings, itemIndex, startedAtMs, signal, learning, deadlineMs: job.deadlineMs });
 		} finally {
-			pacing.taskSlots.release();
+			pacing.taskSlots.release(true);
 		}
 	}
 	assertTaskNotFailed(ctx, task, itemIndex);
@@ -125,11 +125,14 @@ async function submitInSlot(ctx: IExecuteFunctions, job: ImageTaskJob, request: 
 		}
 		pacing.taskSlots.release();
 		if (getHttpStatus(submitted.error) !== 429) throw submitted.error;
-		const othersRunning = pacing.taskSlots.runningCount;
 		pacing.taskSlots.refused();
-		if (othersRunning === 0) {
+		if (pacing.taskSlots.confirmedCount === 0) {
+			// Nothing of ours runs, yet WaveSpeed refused: a per-minute limit or other users of the key. Back off.
 			const waitMs = getRetryDelayMs(refusals, DEFAULT_RETRY_POLICY, getRetryAfterMs(submitted.error));
-			if (Date.now() + waitMs >= deadlineMs) throw noTaskCreated(ctx, job, refusals + 1);
+			if (Date.now() + waitMs >= deadlineMs) {
+				await sleepUnlessAborted(deadlineMs - Date.now(), signal);
+				throw noTaskCreated(ctx, job, refusals + 1);
+			}
 			await sleepUnlessAborted(waitMs, signal);
 		}
 	}

@@ -58,13 +58,15 @@ describe('TaskSlots', () => {
 		expect(slots.runningCount).toBe(1);
 	});
 
-	it('drops to what runs when WaveSpeed refuses a task, and climbs back after three accepted waves', async () => {
+	it('drops to what WaveSpeed accepted when it refuses a task, and climbs back after four accepted waves', async () => {
 		const slots = new TaskSlots(4);
-		await slots.acquire();
-		await slots.acquire();
-		slots.refused(); // a third was refused with two running: the account allows 2
+		for (let held = 0; held < 3; held++) await slots.acquire();
+		slots.accepted();
+		slots.accepted();
+		slots.release(); // the third was refused with two of ours running: the account allows 2
+		slots.refused();
 		expect(slots.currentLimit).toBe(2);
-		for (let accepted = 0; accepted < 5; accepted++) slots.accepted();
+		for (let accepted = 0; accepted < 7; accepted++) slots.accepted();
 		expect(slots.currentLimit).toBe(2);
 		slots.accepted();
 		expect(slots.currentLimit).toBe(3);
