@@ -273,6 +273,16 @@ export async function startN8nServer(
 	throw new Error('n8n did not become ready within 120 s');
 }
 
+/** Stops a server from startN8nServer: SIGTERM, then SIGKILL if n8n's graceful shutdown has not ended it in 10 s. */
+export async function stopN8nServer(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+	child.kill('SIGTERM');
+	const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+	await exited;
+	clearTimeout(killer);
+}
+
 export function listFiles(dir: string): string[] {
 	return existsSync(dir) ? readdirSync(dir) : [];
 }

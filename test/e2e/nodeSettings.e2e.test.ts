@@ -18,6 +18,7 @@ import {
 	runN8n,
 	runN8nOrThrow,
 	startN8nServer,
+	stopN8nServer,
 } from '../../scripts/lib/localN8n';
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
@@ -156,7 +157,7 @@ describe('in a real n8n, under n8n\'s node settings', () => {
 			await new Promise((resolve) => setTimeout(resolve, 1000));
 			expect(fake.countRequests('submit')).toBe(1);
 		} finally {
-			server.kill('SIGTERM');
+			await stopN8nServer(server);
 		}
 	}, 180_000);
 });
