@@ -22,8 +22,6 @@ export interface ItemRecord {
 export class TaskLedger {
 	readonly uploads: UploadSession = createUploadSession();
 	private readonly records = new Map<number, ItemRecord>();
-	/** How many times n8n ran this node for this run: 2 and more are Retry On Fail tries. */
-	tries = 0;
 
 	get(itemIndex: number): ItemRecord {
 		let record = this.records.get(itemIndex);
@@ -63,7 +61,6 @@ export function openTaskLedger(ctx: IExecuteFunctions): TaskLedger {
 		ledger = new TaskLedger();
 		byNode.set(nodeName, ledger);
 	}
-	ledger.tries++;
 	return ledger;
 }
 
