@@ -3,30 +3,29 @@
  * workflow's execution timeout, which stops an execution the way the Stop button does), in a real n8n 2.40.7 with the
  * packed package installed, against the local WaveSpeed server. Uses the n8n install of the other end-to-end tests.
  */
-import { rmSync } from 'node:fs';
-
-import type { N8nInstall } from '../../scripts/lib/localN8n';
 import {
 	WAVESPEED_NODE_TYPE,
 	extractRunRecord,
-	findRepoDir,
 	getFreePort,
 	getNodeOutput,
-	importCredential,
 	importWorkflow,
-	prepareTestN8n,
 	runN8n,
 	runN8nOrThrow,
 	startN8nServer,
 	stopN8nServer,
 } from '../../scripts/lib/localN8n';
-import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
-import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
-
-const CREDENTIAL = { id: 'e2eSettingsWaveSpeedCred', name: 'WaveSpeed (local test server)' };
+import type { TestN8nWithFake } from '../support/useTestN8n';
+import { useTestN8n } from '../support/useTestN8n';
 
 /** Manual Trigger → Code (one item per prompt) → WaveSpeed Edit Image on a URL, with the given node settings. */
-function promptsWorkflow(id: string, prompts: string[], settings: Record<string, unknown>, options: Record<string, unknown> = {}, workflowSettings = {}) {
+function promptsWorkflow(
+	credential: { id: string; name: string },
+	id: string,
+	prompts: string[],
+	settings: Record<string, unknown>,
+	options: Record<string, unknown> = {},
+	workflowSettings = {},
+) {
 	return {
 		id,
 		name: id,
@@ -59,7 +58,7 @@ function promptsWorkflow(id: string, prompts: string[], settings: Record<string,
 					imageUrls: 'https://images.example.com/product.png',
 					options: { pollInterval: 0.5, ...options },
 				},
-				credentials: { wavespeedApi: CREDENTIAL },
+				credentials: { wavespeedApi: credential },
 				...settings,
 			},
 		],
@@ -67,40 +66,29 @@ function promptsWorkflow(id: string, prompts: string[], settings: Record<string,
 }
 
 describe('in a real n8n, under n8n\'s node settings', () => {
-	let install: N8nInstall;
-	let fake: FakeWaveSpeed;
-	let workDir: string;
-	let env: NodeJS.ProcessEnv;
-
-	beforeAll(async () => {
-		({ install, workDir, env } = await prepareTestN8n(findRepoDir(__dirname), 'wavespeed-e2e-settings-'));
-		fake = await startFakeWaveSpeed({ inferenceMs: 300 });
-		await importCredential(install, env, { ...CREDENTIAL, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
-	}, 15 * 60_000);
-
-	afterEach(() => fake?.reset());
-	afterAll(async () => {
-		await fake?.close();
-		if (workDir) rmSync(workDir, { recursive: true, force: true });
-	});
+	let n8n: TestN8nWithFake;
+	useTestN8n('wavespeed-e2e-settings', { inferenceMs: 300 }, (setup) => (n8n = setup));
 
 	async function run(workflow: { id: string }) {
+		const { install, env, workDir } = n8n;
 		await importWorkflow(install, env, workflow, workDir);
 		const result = await runN8n(install, ['execute', `--id=${workflow.id}`, '--rawOutput'], env);
 		return { record: extractRunRecord(result.stdout), stdout: result.stdout };
 	}
 
 	it('Retry On Fail with a refused item: 3 tries, 3 items, 3 tasks billed (not 9)', async () => {
-		const workflow = promptsWorkflow('e2eRetryOnFail', ['a', 'refused [fail]', 'c'], { retryOnFail: true, maxTries: 3, waitBetweenTries: 0 });
+		const workflow = promptsWorkflow(n8n.credential, 'e2eRetryOnFail', ['a', 'refused [fail]', 'c'], { retryOnFail: true, maxTries: 3, waitBetweenTries: 0 });
 		const { record } = await run(workflow);
+		const { fake } = n8n;
 		expect(record.status).toBe('error');
 		expect(fake.tasks.size).toBe(3);
 		expect(fake.countRequests('submit')).toBe(3);
 	}, 180_000);
 
 	it('"Continue (using error output)": the refused item on the error output with its task id, the others on the main one', async () => {
-		const workflow = promptsWorkflow('e2eErrorOutput', ['a', 'refused [fail]', 'c'], { onError: 'continueErrorOutput' });
+		const workflow = promptsWorkflow(n8n.credential, 'e2eErrorOutput', ['a', 'refused [fail]', 'c'], { onError: 'continueErrorOutput' });
 		const { record } = await run(workflow);
+		const { fake } = n8n;
 		expect(record.status).toBe('success');
 		const runData = record.data.resultData.runData.WaveSpeed?.[0]?.data?.main ?? [];
 		const [success, errors] = runData as Array<Array<{ json: Record<string, unknown>; pairedItem?: unknown }>>;
@@ -118,7 +106,9 @@ describe('in a real n8n, under n8n\'s node settings', () => {
 	it('a Stop during a held sync-mode submit: the submit finishes, its task id is in n8n\'s log, nothing more is submitted', async () => {
 		// A server, not `n8n execute`: the CLI exits as soon as the execution is cancelled, so nothing could finish there.
 		// The workflow's execution timeout stops the run as the Stop button does.
+		const { install, env, workDir, fake } = n8n;
 		const workflow = promptsWorkflow(
+			n8n.credential,
 			'e2eStopHeldSubmit',
 			['held [inference:6000]', 'second', 'third'],
 			{},
