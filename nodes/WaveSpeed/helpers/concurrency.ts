@@ -62,6 +62,11 @@ export class TaskSlots {
 
 	/** Waits for a free slot; false when `signal` aborts or `deadlineMs` (epoch ms) comes first. */
 	async acquire(signal?: AbortSignal, deadlineMs?: number): Promise<boolean> {
+		if (signal?.aborted) return false;
+		if (this.running < this.limit) {
+			this.running++;
+			return true;
+		}
 		const stops = [signal, deadlineMs === undefined ? undefined : AbortSignal.timeout(Math.max(0, deadlineMs - Date.now()))];
 		const giveUp = AbortSignal.any(stops.filter((stop): stop is AbortSignal => stop !== undefined));
 		while (this.running >= this.limit && !giveUp.aborted) {
