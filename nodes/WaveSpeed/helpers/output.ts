@@ -72,7 +72,7 @@ export async function buildOutputItem(
 			options.itemIndex,
 			task.id,
 			`WaveSpeed task ${task.id} completed without any output${options.media === 'any' ? '' : ' image'}`,
-			'WaveSpeed reported success but sent no output. Get Result with this task ID shows what WaveSpeed has now.',
+			`WaveSpeed reported success but sent no ${options.media === 'any' ? 'output' : 'image'}. Get Result with this task ID shows what WaveSpeed has now.`,
 		);
 	}
 
@@ -174,7 +174,7 @@ async function storeInlineOutput(
 	const bytes = decodeBase64Output(output);
 	const type = bytes && rules.sniff(bytes);
 	if (!bytes || !type) {
-		const what = bytes ? `base64 data that is not ${rules.what}` : 'neither an http(s) URL nor base64 data';
+		const what = bytes ? `base64 data that is not ${rules.what}` : `neither an http(s) URL nor base64 ${rules.listField === 'images' ? 'image ' : ''}data`;
 		throw new NodeOperationError(ctx.getNode(), `WaveSpeed sent ${what}: "${output.slice(0, 40)}…"`, { itemIndex });
 	}
 	return { binary: await ctx.helpers.prepareBinaryData(bytes, `${baseName}.${type.extension}`, type.mimeType), type };

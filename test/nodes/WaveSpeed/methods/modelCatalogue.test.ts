@@ -9,7 +9,7 @@ import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
 
 describe('Run Model in the editor', () => {
 	let fake: FakeWaveSpeed;
-	// Each test its own port, so the editor cache (per base URL and key) starts empty.
+	// The editor cache is per base URL and key: this suite's server is new, so the first test finds it empty.
 	useFakeWaveSpeed((started) => (fake = started));
 
 	const editor = (model = '') =>
