@@ -11,6 +11,7 @@ import {
 	validateImageUrls,
 } from '../helpers/imageInputs';
 import { runImageTask } from '../helpers/imageTask';
+import { getTaskSharing } from '../helpers/taskRun';
 import { parameterError } from '../helpers/itemErrors';
 import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, isOneOf } from '../helpers/model';
 import { uploadBinaries } from '../helpers/upload';
@@ -124,10 +125,7 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 		...job.choices,
 		settings: job.settings,
 		itemIndex,
-		signal: run.signal,
 		deadlineMs,
-		pacing: run.pacing,
-		existingTaskId: run.record.taskId,
-		onSubmitted: run.onSubmitted,
+		...getTaskSharing(run),
 	});
 }

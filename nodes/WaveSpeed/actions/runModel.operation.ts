@@ -10,7 +10,7 @@ import { sniffMediaType } from '../helpers/mediaType';
 import type { BinaryMapping } from '../helpers/modelInputs';
 import { BINARY_INPUTS_PARAMETER, EXTRA_INPUTS_PARAMETER, MODEL_INPUTS_PARAMETER, assembleInputs, fillPlaceholders } from '../helpers/modelInputs';
 import { estimateModelCost } from '../helpers/modelPrice';
-import { runTask } from '../helpers/taskRun';
+import { getTaskSharing, runTask } from '../helpers/taskRun';
 import { uploadBinaries } from '../helpers/upload';
 import type { PrepareContext } from './operation';
 import type { WaitSettings } from './parameters';
@@ -158,11 +158,8 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 		media: 'any',
 		settings: job.settings,
 		itemIndex,
-		signal: run.signal,
 		deadlineMs,
-		pacing: run.pacing,
-		existingTaskId: run.record.taskId,
-		onSubmitted: run.onSubmitted,
+		...getTaskSharing(run),
 	});
 }
 

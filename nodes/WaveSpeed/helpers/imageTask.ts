@@ -2,14 +2,14 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import type { AspectRatio, Quality, Resolution } from './model';
 import { estimateCostUsd } from './model';
-import type { TaskPacing, TaskSettings } from './taskRun';
+import type { TaskRunJob } from './taskRun';
 import { runTask } from './taskRun';
 import type { ImageTaskRequest } from './types';
 
 export type { TaskPacing, TaskSettings } from './taskRun';
 
-export interface ImageTaskJob {
-	endpoint: string;
+/** GPT Image 2's inputs, plus how the task shares the execution (as for any model). */
+export interface ImageTaskJob extends Omit<TaskRunJob, 'request' | 'cost' | 'durationKind' | 'media'> {
 	prompt: string;
 	/** Edit only: the reference image URLs, binaries first. */
 	images?: string[];
@@ -17,16 +17,6 @@ export interface ImageTaskJob {
 	aspectRatio?: AspectRatio;
 	resolution: Resolution;
 	quality: Quality;
-	settings: TaskSettings;
-	itemIndex: number;
-	signal: AbortSignal;
-	/** The item's Timeout, as a time (epoch ms): uploads, submits, waits and downloads all end by then. */
-	deadlineMs: number;
-	pacing: TaskPacing;
-	/** A task an earlier try of the node already paid for: picked up instead of submitting a new one. */
-	existingTaskId?: string;
-	/** Told the task id as soon as it exists: the task is billed from then on. */
-	onSubmitted: (taskId: string) => void;
 }
 
 /** Edit and Generate: GPT Image 2's request, its price table, and outputs that must be images. */

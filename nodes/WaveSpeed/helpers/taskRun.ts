@@ -58,6 +58,16 @@ export interface TaskRunJob {
 	onSubmitted: (taskId: string) => void;
 }
 
+/** What a task takes from its item's run context: the item's signal, the shared pacing, an earlier try's task. */
+export function getTaskSharing(run: {
+	signal: AbortSignal;
+	pacing: TaskPacing;
+	record: { taskId?: string };
+	onSubmitted: (taskId: string) => void;
+}): Pick<TaskRunJob, 'signal' | 'pacing' | 'existingTaskId' | 'onSubmitted'> {
+	return { signal: run.signal, pacing: run.pacing, existingTaskId: run.record.taskId, onSubmitted: run.onSubmitted };
+}
+
 /**
  * Every model alike: submit once (or pick up the task an earlier try submitted), then return the task at once or
  * wait for it and build the output item. The task slot is held from the submit until the task ends, not through the
