@@ -70,7 +70,9 @@ function describeField(name: string, property: SchemaProperty, isRequired: boole
 	return {
 		id: name,
 		displayName: shape ? `${name} (${shape === 'array' ? 'URLs' : 'URL'})` : name,
-		required: isRequired,
+		// A URL input may be filled under Binary Inputs instead: n8n would refuse to run with it empty here. Still
+		// required at run time (checked before anything is sent).
+		required: isRequired && !shape,
 		defaultMatch: false,
 		canBeUsedToMatch: false,
 		display: true,
