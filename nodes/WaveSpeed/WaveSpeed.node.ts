@@ -2,8 +2,9 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { optionsProperty, qualityProperty, resolutionProperty, waitForCompletionProperty } from './actions/descriptions';
-import { editImage, generateImage, getBalance, getResult, operationProperty } from './actions';
+import { editImage, generateImage, getBalance, getResult, operationProperty, runModel } from './actions';
 import { router } from './actions/router';
+import { listSearch, loadOptions, resourceMapping } from './methods';
 
 export class WaveSpeed implements INodeType {
 	description: INodeTypeDescription = {
@@ -13,10 +14,10 @@ export class WaveSpeed implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle:
-			'={{ {"editImage": "Edit Image", "generateImage": "Generate Image", "getResult": "Get Result", "getBalance": "Get Balance"}[$parameter["operation"]] }}',
+			'={{ {"editImage": "Edit Image", "generateImage": "Generate Image", "runModel": "Run Model", "getResult": "Get Result", "getBalance": "Get Balance"}[$parameter["operation"]] }}',
 		// Also what an AI agent reads about the tool: say what goes in and what comes back.
 		description:
-			'Edit images (prompt + image URLs) or generate them from a prompt with GPT Image 2 on WaveSpeed AI. Returns the task ID, status, output image URLs and the estimated cost in USD.',
+			'Edit images (prompt + image URLs) or generate them from a prompt with GPT Image 2 on WaveSpeed AI, or run any WaveSpeed model. Returns the task ID, status, output URLs and the estimated cost in USD.',
 		defaults: { name: 'WaveSpeed' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -26,6 +27,7 @@ export class WaveSpeed implements INodeType {
 			operationProperty,
 			...editImage.description,
 			...generateImage.description,
+			...runModel.description,
 			...getResult.description,
 			...getBalance.description,
 			resolutionProperty,
@@ -34,6 +36,8 @@ export class WaveSpeed implements INodeType {
 			optionsProperty,
 		],
 	};
+
+	methods = { listSearch, loadOptions, resourceMapping };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -43,3 +43,21 @@ export function contextFor(
 ): ContextOptions {
 	return { params, credentials: { apiKey: fake.options.apiKey, baseUrl: fake.url }, ...extra };
 }
+
+/** Run Model on a model of the local server's catalogue, with the form's values and the node's options. */
+export function runModelParams(
+	model: string,
+	inputs: Record<string, unknown>,
+	overrides: Record<string, ParamValue> = {},
+): Record<string, ParamValue> {
+	return {
+		operation: 'runModel',
+		model: { __rl: true, mode: 'list', value: model },
+		inputs: { mappingMode: 'defineBelow', value: inputs },
+		binaryInputs: {},
+		additionalInputs: '{}',
+		waitForCompletion: true,
+		options: FAST_OPTIONS,
+		...overrides,
+	};
+}

@@ -8,6 +8,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+import { MEDIA_FILES, checkModelSubmit, findModel, findModelByPath, listModels, renderMedia } from './fakeWaveSpeed/catalogue.ts';
+import type { FakeModel, MediaKind } from './fakeWaveSpeed/catalogue.ts';
 import { API_ROUTES, applyFault, pickFault, sendEnvelope as send } from './fakeWaveSpeed/faults.ts';
 import type { FaultRule, Route } from './fakeWaveSpeed/faults.ts';
 import { makePlaceholderPng } from './placeholderPng.ts';
@@ -39,6 +41,10 @@ export interface FakeTask {
 	outcome: 'completed' | 'failed' | 'never';
 	failureCode?: number;
 	outputCount: number;
+	/** Run Model tasks: the catalogue model, what it makes, and the fields WaveSpeed silently dropped. */
+	model?: string;
+	output?: MediaKind;
+	droppedFields?: string[];
 	/** When a result poll first saw the end. */
 	firstSeenDoneAtMs?: number;
 	/** When the first output was fully sent: the latency the node added is this minus completeAtMs. */
@@ -69,7 +75,7 @@ export interface FakeWaveSpeed {
 }
 
 const ASPECT_RATIOS = ['1:1', '3:2', '2:3', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'];
-const UPLOAD_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
+const UPLOAD_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'video/mp4', 'audio/mpeg', 'audio/wav'];
 const EDIT_MODEL = 'openai/gpt-image-2/edit';
 const GENERATE_MODEL = 'openai/gpt-image-2/text-to-image';
 
@@ -131,12 +137,14 @@ export async function startFakeWaveSpeed(
 		const inline = task.request.enable_base64_output === true;
 		const outputs = done
 			? Array.from({ length: task.outputCount }, (_, index) =>
-					inline ? renderOutput(task.id, index).toString('base64') : `${fake.url}/cdn/${task.id}/output-${index}.png`,
+					inline
+						? renderOutput(task, index).toString('base64')
+						: `${fake.url}/cdn/${task.id}/output-${index}.${MEDIA_FILES[task.output ?? 'image'].extension}`,
 				)
 			: [];
 		return {
 			id: task.id,
-			model: Array.isArray(task.request.images) ? EDIT_MODEL : GENERATE_MODEL,
+			model: task.model ?? (Array.isArray(task.request.images) ? EDIT_MODEL : GENERATE_MODEL),
 			outputs,
 			urls: { get: `${fake.url}/api/v3/predictions/${task.id}/result` },
 			has_nsfw_contents: outputs.map(() => false),
@@ -155,6 +163,9 @@ export async function startFakeWaveSpeed(
 		if (method === 'POST' && path === '/api/v3/media/uploads') return 'ticket';
 		if (method === 'POST' && path === '/api/v3/media/upload/binary') return 'legacyUpload';
 		if (method === 'GET' && path === '/api/v3/balance') return 'balance';
+		if (method === 'GET' && path === '/api/v3/models') return 'models';
+		if (method === 'POST' && path === '/api/v3/model/price') return 'price';
+		if (method === 'POST' && findModelByPath(path)) return 'model';
 		if (method === 'PUT' && path.startsWith('/storage/')) return 'put';
 		if (method === 'GET' && path.startsWith('/media/')) return 'media';
 		if (method === 'GET' && path.startsWith('/cdn/')) return 'download';
@@ -195,17 +206,21 @@ export async function startFakeWaveSpeed(
 			if (value === null || value === '') return `${key} must be omitted rather than empty`;
 		}
 		for (const image of (images as unknown[] | undefined) ?? []) {
-			const url = String(image);
-			if (!/^https?:\/\//.test(url)) return `failed to download image: ${url}`;
-			const own = url.startsWith(`${fake.url}/media/`) ? uploads.get(url.slice(`${fake.url}/media/`.length).split('/')[0]) : undefined;
-			if (url.startsWith(`${fake.url}/media/`) && !own?.bytes) return `failed to download image: ${url}`;
-			if (/\.invalid(\/|:|$)/.test(new URL(url).hostname + '/')) return `failed to download image: ${url}`;
+			if (!canDownload(String(image))) return `failed to download image: ${String(image)}`;
 		}
 		return undefined;
 	};
 
-	const createTask = (body: Record<string, unknown>): FakeTask => {
-		const prompt = String(body.prompt);
+	/** Whether WaveSpeed could fetch an input URL: our own uploads only once PUT, and never an .invalid host. */
+	const canDownload = (url: string): boolean => {
+		if (!/^https?:\/\//.test(url)) return false;
+		const own = url.startsWith(`${fake.url}/media/`) ? uploads.get(url.slice(`${fake.url}/media/`.length).split('/')[0]) : undefined;
+		if (url.startsWith(`${fake.url}/media/`) && !own?.bytes) return false;
+		return !/\.invalid(\/|:|$)/.test(new URL(url).hostname + '/');
+	};
+
+	const createTask = (body: Record<string, unknown>, model?: FakeModel, dropped?: string[]): FakeTask => {
+		const prompt = String(body.prompt ?? '');
 		const nowMs = Date.now();
 		const inference = /\[inference:(\d+)\]/.exec(prompt);
 		const fail = /\[fail(?::(\d+))?\]/.exec(prompt);
@@ -218,6 +233,7 @@ export async function startFakeWaveSpeed(
 			outcome: prompt.includes('[never]') ? 'never' : fail ? 'failed' : 'completed',
 			failureCode: fail ? Number(fail[1] ?? 1200) : undefined,
 			outputCount: outputs ? Number(outputs[1]) : 1,
+			...(model ? { model: model.model_id, output: model.output, droppedFields: dropped } : {}),
 		};
 		fake.tasks.set(task.id, task);
 		return task;
@@ -226,15 +242,16 @@ export async function startFakeWaveSpeed(
 	const runningTasks = (nowMs: number) =>
 		[...fake.tasks.values()].filter((task) => !['completed', 'failed'].includes(statusOf(task, nowMs))).length;
 
-	const handleSubmit = async (body: Buffer, res: ServerResponse, fault: FaultRule | undefined, withImages = true) => {
+	const handleSubmit = async (body: Buffer, res: ServerResponse, fault: FaultRule | undefined, withImages = true, model?: FakeModel) => {
 		const json = parseJson(body);
 		if (!json) return send(res, 400, null, 'invalid JSON body');
-		const problem = validateSubmit(json, withImages);
+		const checked = model ? checkModelSubmit(model, json, canDownload) : undefined;
+		const problem = checked ? ('problem' in checked ? checked.problem : undefined) : validateSubmit(json, withImages);
 		if (problem) return send(res, 400, null, problem);
 		if (options.maxConcurrentTasks > 0 && runningTasks(Date.now()) >= options.maxConcurrentTasks) {
 			return send(res, 429, null, 'too many concurrent tasks', { 'Retry-After': '1' });
 		}
-		const task = createTask(json);
+		const task = createTask(json, model, checked && 'dropped' in checked ? checked.dropped : undefined);
 		fake.peakRunningTasks = Math.max(fake.peakRunningTasks, runningTasks(Date.now()));
 		// A fault after creation is the case that must not be resubmitted: the task exists and is billed.
 		if (fault && (await applyFault(fault, res))) return;
@@ -249,6 +266,16 @@ export async function startFakeWaveSpeed(
 			task.firstSeenDoneAtMs ??= Date.now();
 		}
 		send(res, 200, taskJson(task, Date.now()));
+	};
+
+	/** `POST /api/v3/model/price` {model_id, inputs}: free; a model without a quote answers 400. */
+	const handlePrice = (body: Buffer, res: ServerResponse) => {
+		const json = parseJson(body);
+		const model = findModel(json?.model_id);
+		if (!model) return send(res, 404, null, `model ${String(json?.model_id)} not found`);
+		if (!model.quote) return send(res, 400, null, 'price quote not available for this model');
+		const inputs = json?.inputs && typeof json.inputs === 'object' ? (json.inputs as Record<string, unknown>) : {};
+		send(res, 200, { model_id: model.model_id, price: model.quote(inputs), currency: 'USD' });
 	};
 
 	const handleResult = (path: string, res: ServerResponse) => {
@@ -326,8 +353,9 @@ export async function startFakeWaveSpeed(
 		res.end(bytes);
 	};
 
-	const renderOutput = (id: string, index: number): Buffer => {
-		const key = `${id}/${index}`;
+	const renderOutput = (task: FakeTask, index: number): Buffer => {
+		const key = `${task.id}/${index}`;
+		if (task.output && task.output !== 'image') return renderMedia(task.output, key);
 		const cached = outputCache.get(key);
 		if (cached) return cached;
 		const png = makePlaceholderPng({
@@ -344,14 +372,15 @@ export async function startFakeWaveSpeed(
 	const handleDownload = (path: string, res: ServerResponse) => {
 		const [, , id, name] = path.split('/');
 		const task = fake.tasks.get(id);
-		const index = Number(/output-(\d+)\.png$/.exec(name ?? '')?.[1] ?? -1);
+		const kind = task?.output ?? 'image';
+		const index = Number(new RegExp(`output-(\\d+)\\.${MEDIA_FILES[kind].extension}$`).exec(name ?? '')?.[1] ?? -1);
 		if (!task || statusOf(task, Date.now()) !== 'completed' || index < 0 || index >= task.outputCount) {
 			handleFile(res, undefined, '');
 			return;
 		}
-		const png = renderOutput(id, index);
+		const bytes = renderOutput(task, index);
 		res.on('finish', () => (task.outputSentAtMs ??= Date.now()));
-		handleFile(res, png, 'image/png');
+		handleFile(res, bytes, MEDIA_FILES[kind].contentType);
 	};
 
 	const server = createServer((req, res) => {
@@ -366,6 +395,10 @@ export async function startFakeWaveSpeed(
 				return send(res, 401, null, 'Unauthorized: invalid or inactive API key');
 			}
 			let fault = pickFault(fake.faults, route);
+			const model = route === 'model' ? findModelByPath(url.pathname) : undefined;
+			if (fault && model && fault.kind !== 'delay' && !(fault.kind === 'status' && fault.status === 429)) {
+				return await handleSubmit(body, res, fault, false, model);
+			}
 			if (fault && (route === 'submit' || route === 'generate') && fault.kind !== 'delay' && !(fault.kind === 'status' && fault.status === 429)) {
 				return await handleSubmit(body, res, fault, route === 'submit');
 			}
@@ -385,6 +418,12 @@ export async function startFakeWaveSpeed(
 					return handleLegacyUpload(req, body, res);
 				case 'balance':
 					return send(res, 200, { balance: 42.5 });
+				case 'models':
+					return send(res, 200, listModels(fake.url));
+				case 'price':
+					return handlePrice(body, res);
+				case 'model':
+					return await handleSubmit(body, res, fault, false, model);
 				case 'put':
 					return handlePut(req, url.pathname, body, res);
 				case 'media': {

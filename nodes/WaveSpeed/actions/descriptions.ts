@@ -4,8 +4,9 @@ import { ASPECT_RATIOS, AUTO_ASPECT_RATIO, DEFAULT_QUALITY, DEFAULT_RESOLUTION }
 
 /** Parameters shared by several operations, defined once. */
 
-/** The operations that create a task, and those that wait for one. */
-const TASK_OPERATIONS = ['editImage', 'generateImage'];
+/** The operations that create a task, those of GPT Image 2 among them, and those that wait for one. */
+const GPT_IMAGE_OPERATIONS = ['editImage', 'generateImage'];
+const TASK_OPERATIONS = [...GPT_IMAGE_OPERATIONS, 'runModel'];
 const WAITING_OPERATIONS = [...TASK_OPERATIONS, 'getResult'];
 
 export const waitForCompletionProperty: INodeProperties = {
@@ -59,7 +60,7 @@ export const resolutionProperty: INodeProperties = {
 	],
 	default: DEFAULT_RESOLUTION,
 	description: 'Size of the output image; larger costs more',
-	displayOptions: { show: { operation: TASK_OPERATIONS } },
+	displayOptions: { show: { operation: GPT_IMAGE_OPERATIONS } },
 };
 
 export const qualityProperty: INodeProperties = {
@@ -73,7 +74,7 @@ export const qualityProperty: INodeProperties = {
 	],
 	default: DEFAULT_QUALITY,
 	description: 'Rendering quality; higher costs more',
-	displayOptions: { show: { operation: TASK_OPERATIONS } },
+	displayOptions: { show: { operation: GPT_IMAGE_OPERATIONS } },
 };
 
 export const DEFAULT_POLL_INTERVAL_SECONDS = 2;

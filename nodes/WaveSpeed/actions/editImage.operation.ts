@@ -11,9 +11,10 @@ import {
 	validateImageUrls,
 } from '../helpers/imageInputs';
 import { runImageTask } from '../helpers/imageTask';
-import { parameterError, prefixMessage } from '../helpers/itemErrors';
+import { getTaskSharing } from '../helpers/taskRun';
+import { parameterError } from '../helpers/itemErrors';
 import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, isOneOf } from '../helpers/model';
-import { uploadImage } from '../helpers/upload';
+import { uploadBinaries } from '../helpers/upload';
 import { aspectRatioProperty, promptProperty } from './descriptions';
 import type { PrepareContext } from './operation';
 import type { ImageChoices, WaitSettings } from './parameters';
@@ -115,15 +116,7 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 	// A task an earlier try paid for is picked up as it is: its images were uploaded then.
 	const uploadedUrls = run.record.taskId
 		? []
-		: await Promise.all(
-				job.binaryImages.map(async (image: BinaryImage) => {
-					try {
-						return await uploadImage(this, run.uploads, image, itemIndex, run.signal, deadlineMs);
-					} catch (error) {
-						throw prefixMessage(error, `Binary field "${image.field}"`);
-					}
-				}),
-			);
+		: await uploadBinaries(this, run.uploads, job.binaryImages, itemIndex, run.signal, deadlineMs);
 
 	return await runImageTask(this, {
 		endpoint: EDIT_IMAGE_ENDPOINT,
@@ -132,10 +125,7 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 		...job.choices,
 		settings: job.settings,
 		itemIndex,
-		signal: run.signal,
 		deadlineMs,
-		pacing: run.pacing,
-		existingTaskId: run.record.taskId,
-		onSubmitted: run.onSubmitted,
+		...getTaskSharing(run),
 	});
 }

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { runImageTask } from '../helpers/imageTask';
+import { getTaskSharing } from '../helpers/taskRun';
 import { DEFAULT_GENERATE_ASPECT_RATIO, GENERATE_IMAGE_ENDPOINT } from '../helpers/model';
 import { aspectRatioProperty, promptProperty } from './descriptions';
 import type { ImageChoices, WaitSettings } from './parameters';
@@ -43,10 +44,7 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 		...job.choices,
 		settings: job.settings,
 		itemIndex: job.itemIndex,
-		signal: run.signal,
 		deadlineMs,
-		pacing: run.pacing,
-		existingTaskId: run.record.taskId,
-		onSubmitted: run.onSubmitted,
+		...getTaskSharing(run),
 	});
 }

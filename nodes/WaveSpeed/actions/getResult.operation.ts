@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { parameterError } from '../helpers/itemErrors';
+import { isGptImage2Model } from '../helpers/model';
 import { buildOutputItem } from '../helpers/output';
 import { waitForTask } from '../helpers/polling';
 import { assertTaskNotFailed, fetchTask } from '../helpers/task';
@@ -18,7 +19,7 @@ const properties: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'e.g. 0f3c9a1b2d4e4f6a8b0c1d2e3f4a5b6c',
-		description: 'The ID of a WaveSpeed task, as output by Edit Image (for example with "Wait for Completion" off)',
+		description: 'The ID of a WaveSpeed task, as output by Edit Image, Generate Image or Run Model (for example with "Wait for Completion" off)',
 	},
 ];
 
@@ -45,5 +46,7 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 		task = await waitForTask(this, task, { ...settings, itemIndex, startedAtMs, signal: run.signal });
 	}
 	assertTaskNotFailed(this, task, itemIndex);
-	return await buildOutputItem(this, task, { ...settings, itemIndex, signal: run.signal });
+	// A Run Model task may have made a video or audio: any media is taken then.
+	const media = isGptImage2Model(task.model) ? 'image' : 'any';
+	return await buildOutputItem(this, task, { ...settings, itemIndex, signal: run.signal, media });
 }

@@ -4,10 +4,11 @@ import * as editImage from './editImage.operation';
 import * as generateImage from './generateImage.operation';
 import * as getBalance from './getBalance.operation';
 import * as getResult from './getResult.operation';
+import * as runModel from './runModel.operation';
 
-export { editImage, generateImage, getBalance, getResult };
+export { editImage, generateImage, getBalance, getResult, runModel };
 
-export type Operation = 'editImage' | 'generateImage' | 'getBalance' | 'getResult';
+export type Operation = 'editImage' | 'generateImage' | 'getBalance' | 'getResult' | 'runModel';
 
 export const operationProperty: INodeProperties = {
 	displayName: 'Operation',
@@ -37,7 +38,13 @@ export const operationProperty: INodeProperties = {
 			name: 'Get Result',
 			value: 'getResult',
 			action: 'Get the result of a task',
-			description: 'Fetch, or wait for, a task submitted earlier by Edit Image or Generate Image',
+			description: 'Fetch, or wait for, a task submitted earlier by Edit Image, Generate Image or Run Model',
+		},
+		{
+			name: 'Run Model',
+			value: 'runModel',
+			action: 'Run a model',
+			description: "Run any model of WaveSpeed's catalogue (image, video, audio) with its own inputs",
 		},
 	],
 	default: 'editImage',

@@ -7,6 +7,8 @@ import type { BinaryStream } from './types';
 
 import { readHeadBytes } from './imageSize';
 import { parameterError } from './itemErrors';
+import type { MediaType } from './mediaType';
+import { sniffImageType } from './mediaType';
 import { ACCEPTED_IMAGE_MIME_TYPES, MAX_IMAGES, MIN_IMAGES } from './model';
 
 export interface BinaryImage {
@@ -34,6 +36,23 @@ export const BINARY_PROPERTIES_PARAMETER = 'Input Binary Fields';
 export const IMAGE_URLS_PARAMETER = 'Image URLs';
 const SNIFF_BYTES = 16;
 
+/** What a binary input must be, and how to say it when it is not. */
+export interface BinaryFileRule {
+	/** The parameter errors name. */
+	parameter: string;
+	sniff: (head: Buffer) => MediaType | undefined;
+	/** e.g. "a PNG, JPEG or WEBP image" */
+	what: string;
+	hint: string;
+}
+
+const IMAGE_RULE: BinaryFileRule = {
+	parameter: BINARY_PROPERTIES_PARAMETER,
+	sniff: sniffImageType,
+	what: 'a PNG, JPEG or WEBP image',
+	hint: 'GPT Image 2 Edit accepts PNG, JPEG and WEBP inputs. Convert the file first, e.g. with the "Edit Image" node.',
+};
+
 /**
  * Checks each named binary field of the item through n8n's helpers: present, and a PNG, JPEG or WEBP by its first
  * bytes. Only those bytes are read here (a stream's head, or the start of in-memory base64), so checking a batch of
@@ -44,6 +63,16 @@ export async function readBinaryImages(
 	itemIndex: number,
 	fields: string[],
 ): Promise<BinaryImage[]> {
+	return await readBinaryFiles(ctx, itemIndex, fields, IMAGE_RULE);
+}
+
+/** As readBinaryImages, for any kind of file the rule accepts. */
+export async function readBinaryFiles(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	fields: string[],
+	rule: BinaryFileRule,
+): Promise<BinaryImage[]> {
 	const available = Object.keys(ctx.getInputData()[itemIndex]?.binary ?? {});
 	const images: BinaryImage[] = [];
 	for (const field of fields) {
@@ -52,7 +81,7 @@ export async function readBinaryImages(
 			throw parameterError(
 				ctx.getNode(),
 				itemIndex,
-				BINARY_PROPERTIES_PARAMETER,
+				rule.parameter,
 				`No binary field "${field}" on this item: ${have}`,
 			);
 		}
@@ -60,17 +89,17 @@ export async function readBinaryImages(
 		const source = metadata.id
 			? await describeStoredBinary(ctx, metadata.id)
 			: describeBufferedBinary(metadata.data, async () => await ctx.helpers.getBinaryDataBuffer(itemIndex, field));
-		const mimeType = sniffImageMimeType(source.head);
-		if (!mimeType) {
+		const type = rule.sniff(source.head);
+		if (!type) {
 			throw parameterError(
 				ctx.getNode(),
 				itemIndex,
-				BINARY_PROPERTIES_PARAMETER,
-				`Binary field "${field}" is not a PNG, JPEG or WEBP image (it looks like ${metadata.mimeType || 'unknown data'})`,
-				'GPT Image 2 Edit accepts PNG, JPEG and WEBP inputs. Convert the file first, e.g. with the "Edit Image" node.',
+				rule.parameter,
+				`Binary field "${field}" is not ${rule.what} (it looks like ${metadata.mimeType || 'unknown data'})`,
+				rule.hint,
 			);
 		}
-		const extension = mimeType.split('/')[1].replace('jpeg', 'jpg');
+		const { mimeType, extension } = type;
 		images.push({
 			field,
 			mimeType,
@@ -139,14 +168,7 @@ export async function hashBytes(bytes: Buffer): Promise<string> {
 
 /** The image type from the file's first bytes; the declared mime type of a binary is often wrong or generic. */
 export function sniffImageMimeType(bytes: Buffer): (typeof ACCEPTED_IMAGE_MIME_TYPES)[number] | undefined {
-	if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
-		return 'image/png';
-	}
-	if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-	if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') {
-		return 'image/webp';
-	}
-	return undefined;
+	return sniffImageType(bytes)?.mimeType as (typeof ACCEPTED_IMAGE_MIME_TYPES)[number] | undefined;
 }
 
 /**

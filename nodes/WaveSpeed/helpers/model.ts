@@ -51,3 +51,8 @@ export function estimateCostUsd(quality: Quality, resolution: Resolution): numbe
 export function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
 	return typeof value === 'string' && (values as readonly string[]).includes(value);
 }
+
+/** A task of GPT Image 2 (or of unknown model, as older replies had none): its outputs must be images. */
+export function isGptImage2Model(model: string | undefined): boolean {
+	return !model || model.startsWith('openai/gpt-image-2');
+}

@@ -1,10 +1,11 @@
 import type { IBinaryData, IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { downloadFile } from '../transport/files';
-import { sniffImageMimeType } from './imageInputs';
+import { MAX_DOWNLOAD_BYTES, downloadFile } from '../transport/files';
 import { IMAGE_HEAD_BYTES, readHeadBytes, readImageSize } from './imageSize';
 import { prefixMessage, taskError, withTaskId } from './itemErrors';
+import type { MediaType } from './mediaType';
+import { sniffImageType, sniffMediaType } from './mediaType';
 import { classifyOutput, decodeBase64Output, describeNonImage } from './outputData';
 import type { OutputKind } from './outputData';
 import { COMPLETED_STATUS } from './taskStatus';
@@ -19,7 +20,18 @@ export interface OutputOptions {
 	deadlineMs?: number;
 	/** Without a deadline, the item's Timeout still bounds its downloads, counted from when they start. */
 	timeoutMs?: number;
+	/** 'image' (the default): PNG, JPEG or WEBP only, described in `images`. 'any': image, video or audio, in `files`. */
+	media?: OutputMedia;
 }
+
+export type OutputMedia = 'image' | 'any';
+
+/** What each kind of operation accepts as an output, and the words for it. */
+const MEDIA_RULES: Record<OutputMedia, { sniff: (head: Buffer) => MediaType | undefined; what: string; listField: string; maxBytes: number }> = {
+	image: { sniff: sniffImageType, what: 'a PNG, JPEG or WEBP image', listField: 'images', maxBytes: MAX_DOWNLOAD_BYTES },
+	// Videos run far larger than images; still capped, so a runaway reply cannot fill the binary store.
+	any: { sniff: sniffMediaType, what: 'an image, video or audio file', listField: 'files', maxBytes: 20 * MAX_DOWNLOAD_BYTES },
+};
 
 /** With base64 output on, WaveSpeed puts the image itself where a URL would be (no `data:` prefix). */
 export function isInlineOutput(output: string): boolean {
@@ -41,8 +53,8 @@ export function getTaskJson(task: Task): IDataObject {
 }
 
 /**
- * The n8n item for a task: its JSON, and once completed each output image as binary data (downloaded, or decoded
- * when WaveSpeed sent base64), described in `images` with its size and type. Every image is checked by its bytes.
+ * The n8n item for a task: its JSON, and once completed each output as binary data (downloaded, or decoded when
+ * WaveSpeed sent base64), described in `images` (or `files`) with its size and type. Every output is checked by its bytes.
  */
 export async function buildOutputItem(
 	ctx: IExecuteFunctions,
@@ -59,8 +71,8 @@ export async function buildOutputItem(
 			ctx.getNode(),
 			options.itemIndex,
 			task.id,
-			`WaveSpeed task ${task.id} completed without any output image`,
-			'WaveSpeed reported success but sent no image. Get Result with this task ID shows what WaveSpeed has now.',
+			`WaveSpeed task ${task.id} completed without any output${options.media === 'any' ? '' : ' image'}`,
+			`WaveSpeed reported success but sent no ${options.media === 'any' ? 'output' : 'image'}. Get Result with this task ID shows what WaveSpeed has now.`,
 		);
 	}
 
@@ -70,7 +82,8 @@ export async function buildOutputItem(
 	const deadlineMs =
 		options.deadlineMs ?? (options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs);
 	const binary: IBinaryKeyData = {};
-	const images: IDataObject[] = [];
+	const described: IDataObject[] = [];
+	const rules = MEDIA_RULES[options.media ?? 'image'];
 	for (const [index, output] of outputs.entries()) {
 		const kind = classifyOutput(output);
 		if (!isWanted(kind)) continue;
@@ -79,21 +92,22 @@ export async function buildOutputItem(
 		try {
 			const stored =
 				kind === 'url'
-					? await downloadOutput(ctx, output, baseName, { ...options, deadlineMs })
-					: await storeInlineOutput(ctx, output, baseName, options.itemIndex);
-			binary[property] = stored;
-			images.push({
+					? await downloadOutput(ctx, output, baseName, { ...options, deadlineMs }, rules)
+					: await storeInlineOutput(ctx, output, baseName, options.itemIndex, rules);
+			binary[property] = stored.binary;
+			described.push({
 				...(kind === 'url' ? { url: output } : {}),
 				binaryProperty: property,
-				mimeType: stored.mimeType,
-				fileName: stored.fileName,
-				...(await describeStoredImage(ctx, stored)),
+				...(options.media === 'any' ? { mediaType: stored.type.kind } : {}),
+				mimeType: stored.binary.mimeType,
+				fileName: stored.binary.fileName,
+				...(await describeStoredFile(ctx, stored)),
 			});
 		} catch (error) {
 			throw withTaskId(prefixMessage(error, `Output ${index + 1} of task ${task.id}`), task.id);
 		}
 	}
-	item.json.images = images;
+	item.json[rules.listField] = described;
 	item.binary = binary;
 	return item;
 }
@@ -103,25 +117,32 @@ export function getOutputBinaryProperty(base: string, index: number): string {
 	return index === 0 ? base : `${base}_${index}`;
 }
 
+interface StoredOutput {
+	binary: IBinaryData;
+	type: MediaType;
+}
+
 /**
- * Streams the image into n8n's binary store (a large image is never held in memory whole in filesystem/S3 modes),
- * once its first bytes show it is an image: a 200 from a CDN may be an error page (S3's XML AccessDenied, HTML).
+ * Streams the file into n8n's binary store (a large file is never held in memory whole in filesystem/S3 modes),
+ * once its first bytes show it is what the operation makes: a 200 from a CDN may be an error page (S3's XML
+ * AccessDenied, HTML).
  */
 async function downloadOutput(
 	ctx: IExecuteFunctions,
 	url: string,
 	baseName: string,
 	options: OutputOptions,
-): Promise<IBinaryData> {
+	rules: (typeof MEDIA_RULES)[OutputMedia],
+): Promise<StoredOutput> {
 	const { itemIndex, signal, deadlineMs } = options;
 	let notAnImage: Error | undefined;
 	try {
-		return await downloadFile(ctx, { url, itemIndex, signal, deadlineMs }, async (file) => {
-			const mimeType = sniffImageMimeType(file.head);
-			if (!mimeType) {
+		return await downloadFile(ctx, { url, itemIndex, signal, deadlineMs, maxBytes: rules.maxBytes }, async (file) => {
+			const type = rules.sniff(file.head);
+			if (!type) {
 				notAnImage = new NodeOperationError(
 					ctx.getNode(),
-					`the download is not a PNG, JPEG or WEBP image: ${describeNonImage(file.head, file.contentType)}`,
+					`the download is not ${rules.what}: ${describeNonImage(file.head, file.contentType)}`,
 					{
 						itemIndex,
 						description:
@@ -130,16 +151,16 @@ async function downloadOutput(
 				);
 				throw notAnImage;
 			}
-			return await ctx.helpers.prepareBinaryData(file.body, `${baseName}.${getExtension(mimeType)}`, mimeType);
+			return { binary: await ctx.helpers.prepareBinaryData(file.body, `${baseName}.${type.extension}`, type.mimeType), type };
 		});
 	} catch (error) {
-		throw error === notAnImage || signal?.aborted ? error : addGetResultHint(error);
+		throw error === notAnImage || signal?.aborted ? error : addGetResultHint(error, options.media === 'any' ? 'output' : 'image');
 	}
 }
 
-/** The task completed and is paid for: a download that failed does not lose the image. */
-function addGetResultHint<E>(error: E): E {
-	if (error instanceof Error) error.message = `${error.message} (the image exists: Get Result can download it again)`;
+/** The task completed and is paid for: a download that failed does not lose the output. */
+function addGetResultHint<E>(error: E, what: string): E {
+	if (error instanceof Error) error.message = `${error.message} (the ${what} exists: Get Result can download it again)`;
 	return error;
 }
 
@@ -148,27 +169,27 @@ async function storeInlineOutput(
 	output: string,
 	baseName: string,
 	itemIndex: number,
-): Promise<IBinaryData> {
+	rules: (typeof MEDIA_RULES)[OutputMedia],
+): Promise<StoredOutput> {
 	const bytes = decodeBase64Output(output);
-	const mimeType = bytes && sniffImageMimeType(bytes);
-	if (!bytes || !mimeType) {
-		const what = bytes ? 'base64 data that is not a PNG, JPEG or WEBP image' : 'neither an http(s) URL nor base64 image data';
+	const type = bytes && rules.sniff(bytes);
+	if (!bytes || !type) {
+		const what = bytes ? `base64 data that is not ${rules.what}` : `neither an http(s) URL nor base64 ${rules.listField === 'images' ? 'image ' : ''}data`;
 		throw new NodeOperationError(ctx.getNode(), `WaveSpeed sent ${what}: "${output.slice(0, 40)}…"`, { itemIndex });
 	}
-	return await ctx.helpers.prepareBinaryData(bytes, `${baseName}.${getExtension(mimeType)}`, mimeType);
+	return { binary: await ctx.helpers.prepareBinaryData(bytes, `${baseName}.${type.extension}`, type.mimeType), type };
 }
 
-/** Width, height and bytes of a stored image, read back from its first bytes. */
-async function describeStoredImage(ctx: IExecuteFunctions, stored: IBinaryData): Promise<IDataObject> {
-	const head = stored.id
-		? await readHeadBytes(await ctx.helpers.getBinaryStream(stored.id), IMAGE_HEAD_BYTES)
-		: Buffer.from(stored.data, 'base64').subarray(0, IMAGE_HEAD_BYTES);
-	const size = readImageSize(head);
-	const bytes = stored.bytes ?? (stored.id ? undefined : Buffer.byteLength(stored.data, 'base64'));
+/** Bytes of a stored output, and width and height of an image, read back from its first bytes. */
+async function describeStoredFile(ctx: IExecuteFunctions, stored: StoredOutput): Promise<IDataObject> {
+	const { binary } = stored;
+	let size;
+	if (stored.type.kind === 'image') {
+		const head = binary.id
+			? await readHeadBytes(await ctx.helpers.getBinaryStream(binary.id), IMAGE_HEAD_BYTES)
+			: Buffer.from(binary.data, 'base64').subarray(0, IMAGE_HEAD_BYTES);
+		size = readImageSize(head);
+	}
+	const bytes = binary.bytes ?? (binary.id ? undefined : Buffer.byteLength(binary.data, 'base64'));
 	return { ...(size ?? {}), ...(bytes !== undefined ? { fileSizeBytes: bytes } : {}) };
-}
-
-function getExtension(mimeType: string): string {
-	const subtype = mimeType.split('/')[1] ?? 'png';
-	return subtype === 'jpeg' ? 'jpg' : subtype;
 }

@@ -1,11 +1,11 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { apiRequest, getHttpStatus } from '../transport';
 import { prefixMessage, taskError } from './itemErrors';
 import { describeFailure, isFailed } from './taskStatus';
 import { BALANCE_ENDPOINT } from './model';
-import type { Balance, ImageTaskRequest, Task } from './types';
+import type { Balance, Task } from './types';
 
 /**
  * A sync-mode submit is held open by WaveSpeed until the task ends or its own wait (length undocumented) runs out.
@@ -32,7 +32,7 @@ export interface SubmitOptions {
 export async function submitTask(
 	ctx: IExecuteFunctions,
 	endpoint: string,
-	request: ImageTaskRequest,
+	request: IDataObject,
 	options: SubmitOptions,
 ): Promise<Task> {
 	if (options.signal?.aborted) {

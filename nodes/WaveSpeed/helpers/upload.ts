@@ -3,6 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { apiRequest, getHttpStatus } from '../transport';
 import { putFile } from '../transport/files';
 import type { BinaryImage } from './imageInputs';
+import { prefixMessage } from './itemErrors';
 import type { LegacyUploadResult, UploadTicket } from './types';
 
 const TICKET_PATH = '/api/v3/media/uploads';
@@ -137,4 +138,24 @@ async function uploadMultipart(ctx: IExecuteFunctions, image: BinaryImage, call:
 		body: Buffer.concat([head, await ctx.helpers.binaryToBuffer(await image.open()), tail]),
 	});
 	return result.download_url;
+}
+
+/** Uploads an item's binaries side by side; an error names the binary field it came from. */
+export async function uploadBinaries(
+	ctx: IExecuteFunctions,
+	session: UploadSession,
+	images: BinaryImage[],
+	itemIndex: number,
+	signal: AbortSignal,
+	deadlineMs: number,
+): Promise<string[]> {
+	return await Promise.all(
+		images.map(async (image) => {
+			try {
+				return await uploadImage(ctx, session, image, itemIndex, signal, deadlineMs);
+			} catch (error) {
+				throw prefixMessage(error, `Binary field "${image.field}"`);
+			}
+		}),
+	);
 }

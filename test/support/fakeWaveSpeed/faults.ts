@@ -14,12 +14,15 @@ export type Route =
 	| 'ticket'
 	| 'legacyUpload'
 	| 'balance'
+	| 'models'
+	| 'price'
+	| 'model'
 	| 'put'
 	| 'media'
 	| 'download'
 	| 'unknown';
 
-export const API_ROUTES: Route[] = ['submit', 'generate', 'result', 'ticket', 'legacyUpload', 'balance'];
+export const API_ROUTES: Route[] = ['submit', 'generate', 'result', 'ticket', 'legacyUpload', 'balance', 'models', 'price', 'model'];
 
 export interface FaultRule {
 	/** Which requests: a route, every /api/v3 route ('api'), or everything ('any'). */
