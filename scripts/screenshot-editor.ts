@@ -28,6 +28,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORT = { width: 1280, height: 1000 }; // tall enough for every Edit Image parameter
 const LABELS = '[data-test-id="ndv"] label.n8n-input-label';
 const ADD_OPTION = '[data-test-id="collection-parameter-add"]';
+// Generous waits: on a loaded 2-core machine a page load or sign-in has taken 30 s. A check that fails costs one
+// UI_SETTLE_MS, and a parameter that does not show or hide in that time is reported.
+const PAGE_LOAD_MS = 120_000;
+const UI_SETTLE_MS = 15_000;
 let problems: string[] = [];
 const startedAt = Date.now();
 
@@ -97,17 +101,19 @@ async function serveBrokenNodeTypes(page: Page, url: string): Promise<string> {
 
 async function checkEditor(page: Page, baseUrl: string, shotsDir: string): Promise<void> {
 	mkdirSync(shotsDir, { recursive: true });
+	page.setDefaultNavigationTimeout(PAGE_LOAD_MS);
+	page.setDefaultTimeout(PAGE_LOAD_MS);
 	const shot = async (name: string) => {
 		await page.mouse.move(VIEWPORT.width - 100, VIEWPORT.height - 100); // no hover effects on the parameters
 		await page.screenshot({ path: join(shotsDir, name) });
-		step(`saved docs/screenshots/${name}`);
+		step(`saved ${join(shotsDir, name)}`);
 	};
 	step('signing in');
 	await page.goto(`${baseUrl}/signin`, { waitUntil: 'networkidle2' });
 	await page.type('input[name="emailOrLdapLoginId"]', OWNER.email);
 	await page.type('input[name="password"]', OWNER.password);
 	await page.click('[data-test-id="form-submit-button"]');
-	if (!(await waitFor(async () => !page.url().includes('/signin'), 15000))) throw new Error(`Signing in as ${OWNER.email} failed`);
+	if (!(await waitFor(async () => !page.url().includes('/signin'), PAGE_LOAD_MS))) throw new Error(`Signing in as ${OWNER.email} failed`);
 
 	step(`opening workflow ${WORKFLOW_ID}`);
 	await page.goto(`${baseUrl}/workflow/${WORKFLOW_ID}`, { waitUntil: 'networkidle2' });
@@ -120,7 +126,7 @@ async function checkEditor(page: Page, baseUrl: string, shotsDir: string): Promi
 	await mustFind(page, '[data-test-id="node-creator-search-bar"]', 'The "+" button did not open the node panel');
 	await page.type('[data-test-id="node-creator-search-bar"]', 'WaveSpeed');
 	const result = `[data-test-id="item-iterator-item"][data-keyboard-nav-id^="${NODE_TYPE}-"]`;
-	const found = await page.waitForSelector(result, { visible: true, timeout: 5000 }).then(Boolean, () => false);
+	const found = await page.waitForSelector(result, { visible: true, timeout: UI_SETTLE_MS }).then(Boolean, () => false);
 	await shot('node-panel-search.png');
 	if (!found) problems.push(`Node panel: searching "WaveSpeed" does not list ${NODE_TYPE}`);
 	else {
@@ -170,13 +176,13 @@ async function visibleTexts(page: Page, selector: string): Promise<string[]> {
 	return await page.$$eval(selector, (els) => els.filter((el) => el.checkVisibility()).map((el) => String(el.innerText).split('\n')[0].trim()));
 }
 
-/** Waits (up to 5 s) until all of `shown` and none of `hidden` are among the `visibleTexts`; a problem otherwise. */
+/** Waits (up to UI_SETTLE_MS) until all of `shown` and none of `hidden` are among the `visibleTexts`; a problem otherwise. */
 async function expectVisible(page: Page, what: string, selector: string, shown: string[], hidden: string[]): Promise<void> {
 	let texts: string[] = [];
 	const ok = await waitFor(async () => {
 		texts = await visibleTexts(page, selector);
 		return shown.every((text) => texts.includes(text)) && !hidden.some((text) => texts.includes(text));
-	}, 5000);
+	}, UI_SETTLE_MS);
 	const missing = shown.filter((text) => !texts.includes(text));
 	const unexpected = hidden.filter((text) => texts.includes(text));
 	if (!ok) problems.push(`${what}: missing [${missing.join(', ')}], should be hidden [${unexpected.join(', ')}]; visible: ${texts.join(', ')}`);
@@ -213,7 +219,7 @@ async function checkIconLoaded(page: Page, selector: string, where: string): Pro
 }
 
 async function mustFind(page: Page, selector: string, message: string): Promise<ElementHandle> {
-	const element = await page.waitForSelector(selector, { visible: true, timeout: 15000 }).catch(() => null);
+	const element = await page.waitForSelector(selector, { visible: true, timeout: PAGE_LOAD_MS }).catch(() => null);
 	if (!element) throw new Error(message);
 	return element;
 }
