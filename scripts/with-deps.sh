@@ -12,4 +12,5 @@ if [ ! -f "$installed" ] || [ package-lock.json -nt "$installed" ]; then
   # on Node 20; eslint-plugin-n8n-nodes-base's preinstall insists on pnpm).
   npm ci --ignore-scripts --no-audit --no-fund >&2
 fi
+export PATH="$PWD/node_modules/.bin:$PATH" # as under `npm run`, for a direct `bash scripts/with-deps.sh tsc …`
 [ "$#" -eq 0 ] || exec "$@"
