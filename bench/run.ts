@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: batches through n8n's executor against the local WaveSpeed-compatible server, and a table of what
- * they cost: wall time against the ideal ceil(items / concurrency) × inference, HTTP requests per item, peak memory,
- * and the latency the node adds after WaveSpeed finishes a task. Asserts nothing: it measures.
- *   --inference-ms N   how long each task runs on the server (default 10000)
+ * they cost: the batch's span against the ideal ceil(items / concurrency) × inference, the latency the node adds after
+ * WaveSpeed finishes a task (median, p95), polls per second of task time, HTTP requests per item and peak memory. The
+ * first scenarios also run a fixed-interval baseline client (bench/baseline.ts) in the same invocation. Asserts
+ * nothing: it measures.
+ *   --inference-ms N   how long each task runs on the server, where a scenario does not say (default 10000)
  *   --full             also the 200-item batch
  *   --only LABEL       run the scenarios whose label contains LABEL
  */
@@ -22,17 +24,26 @@ const MB = 1024 * KB;
 
 function scenarios(full: boolean): Scenario[] {
 	const base = { imageBytes: 100 * KB, pollIntervalSeconds: 2, binaryMode: 'filesystem' as const };
+	/** Each of these runs twice, side by side: the node, and the fixed-interval baseline client (what peers do). */
+	const compared: Scenario[] = [
+		{ ...base, label: '20 × 5 s, concurrency 5', items: 20, concurrency: 5, inferenceMs: 5000 },
+		{ ...base, label: '50 × 10 s, concurrency 10', items: 50, concurrency: 10, inferenceMs: 10_000 },
+		{ ...base, label: '10 × 5 s, Max Concurrency 4, account cap 2', items: 10, concurrency: 4, inferenceMs: 5000, accountCap: 2 },
+	];
 	return [
+		...compared.flatMap((scenario) => [scenario, { ...scenario, label: `${scenario.label}: fixed 2 s baseline`, baseline: true }]),
 		{ ...base, label: '1 item', items: 1, concurrency: 4 },
-		{ ...base, label: '10 items, concurrency 10', items: 10, concurrency: 10 },
 		{ ...base, label: '10 items, concurrency 1 (sequential loop)', items: 10, concurrency: 1 },
-		{ ...base, label: '50 items, concurrency 10', items: 50, concurrency: 10 },
-		{ ...base, label: '50 items, concurrency 10, 1 s polling', items: 50, concurrency: 10, pollIntervalSeconds: 1 },
 		...(full ? [{ ...base, label: '200 items, concurrency 20', items: 200, concurrency: 20 }] : []),
 		{ ...base, label: '1 item of 20 MB', items: 1, concurrency: 4, imageBytes: 20 * MB },
 		{ ...base, label: '20 items of 20 MB, concurrency 4', items: 20, concurrency: 4, imageBytes: 20 * MB },
 		{ ...base, label: '20 items of 20 MB, concurrency 4, memory mode', items: 20, concurrency: 4, imageBytes: 20 * MB, binaryMode: 'default' as const },
 	];
+}
+
+function percentile(values: number[], fraction: number): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? NaN;
 }
 
 async function main(): Promise<void> {
@@ -42,11 +53,13 @@ async function main(): Promise<void> {
 	const inferenceMs = Number(values['inference-ms'] ?? 10_000);
 	const fake = await startFakeWaveSpeed({ inferenceMs, outputWidth: 1024, outputHeight: 1024 });
 	const rows: string[][] = [];
-	const header = ['scenario', 'wall s', 'ideal s', '× ideal', 'uploads/item', 'submits/item', 'polls/item', 'downloads/item', 'peak RSS MB', 'RSS growth MB', 'added latency ms (mean / max)'];
+	const header = ['scenario', 'span s', 'ideal s', 'span / ideal', 'added latency ms (median / p95)', 'polls per task-s', 'submits/item', 'uploads/item', 'downloads/item', 'peak RSS MB', 'RSS growth MB'];
 
 	for (const scenario of scenarios(Boolean(values.full)).filter((s) => !values.only || s.label.includes(values.only))) {
 		fake.reset();
-		fake.options.inferenceMs = inferenceMs;
+		const taskMs = scenario.inferenceMs ?? inferenceMs;
+		fake.options.inferenceMs = taskMs;
+		fake.options.maxConcurrentTasks = scenario.accountCap ?? 0;
 		fake.options.outputMinBytes = scenario.imageBytes > MB ? scenario.imageBytes : 0;
 		process.stderr.write(`running: ${scenario.label}…\n`);
 		// Asynchronously: the server answering the child lives in this process's event loop.
@@ -58,19 +71,21 @@ async function main(): Promise<void> {
 		const result = JSON.parse(output.trim().split('\n').pop()!) as ScenarioResult;
 		const perItem = (route: Route) => (fake.countRequests(route) / scenario.items).toFixed(1);
 		const latencies = [...fake.tasks.values()].map((task) => (task.outputSentAtMs ?? NaN) - task.completeAtMs);
-		const idealMs = Math.ceil(scenario.items / scenario.concurrency) * inferenceMs;
+		const lanes = Math.min(scenario.concurrency, scenario.accountCap ?? Infinity);
+		const idealMs = Math.ceil(scenario.items / lanes) * taskMs;
+		const taskSeconds = [...fake.tasks.values()].reduce((sum, task) => sum + (task.completeAtMs - task.createdAtMs) / 1000, 0);
 		rows.push([
 			`${scenario.label}${result.outputs === scenario.items && result.status === 'success' ? '' : ` (FAILED: ${result.outputs} outputs)`}`,
 			(result.wallMs / 1000).toFixed(1),
 			(idealMs / 1000).toFixed(0),
 			(result.wallMs / idealMs).toFixed(2),
-			perItem('put'),
+			`${Math.round(percentile(latencies, 0.5))} / ${Math.round(percentile(latencies, 0.95))}`,
+			(fake.countRequests('result') / taskSeconds).toFixed(2),
 			perItem('submit'),
-			perItem('result'),
+			perItem('put'),
 			perItem('download'),
 			(result.peakRssBytes / MB).toFixed(0),
 			((result.peakRssBytes - result.baselineRssBytes) / MB).toFixed(0),
-			`${Math.round(latencies.reduce((sum, value) => sum + value, 0) / latencies.length)} / ${Math.max(...latencies)}`,
 		]);
 	}
 	await fake.close();
@@ -79,7 +94,7 @@ async function main(): Promise<void> {
 	const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
 	process.stdout.write(
 		[
-			`Inference ${inferenceMs / 1000} s per task, poll interval 2 s unless noted, filesystem binary mode unless noted.`,
+			`Inference ${inferenceMs / 1000} s per task unless noted, poll interval 2 s, filesystem binary mode unless noted. "Ideal": ceil(items / min(concurrency, account cap)) × inference.`,
 			`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 1024 ** 3)} GB, Node ${process.version}.`,
 			'',
 			line(header),

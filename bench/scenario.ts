@@ -2,8 +2,10 @@
  * One benchmark scenario, in a child process of its own so its peak RSS is its own: a workflow (start → make binary →
  * WaveSpeed Edit Image) through n8n-core's executor against the local server the parent runs. Prints one JSON line.
  */
+import { makePlaceholderPng } from '../test/support/placeholderPng';
 import type { BinaryMode } from '../test/support/workflowHarness';
 import { WAVESPEED_TYPE, chain, createWorkflowHarness, node } from '../test/support/workflowHarness';
+import { runBaseline } from './baseline';
 
 export interface Scenario {
 	label: string;
@@ -12,6 +14,12 @@ export interface Scenario {
 	imageBytes: number;
 	pollIntervalSeconds: number;
 	binaryMode: BinaryMode;
+	/** How long each task runs on the server; the run's --inference-ms when not set. */
+	inferenceMs?: number;
+	/** The account's concurrency limit, as a new WaveSpeed account's 2; none when not set. */
+	accountCap?: number;
+	/** Run the fixed-interval baseline client (bench/baseline.ts) instead of the node. */
+	baseline?: boolean;
 }
 
 export interface ScenarioResult {
@@ -40,13 +48,21 @@ async function main(): Promise<void> {
 	let peakRssBytes = baselineRssBytes;
 	const sampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss())), 20);
 	const startedMs = Date.now();
-	const result = await harness.run(workflow);
+	let outputs = scenario.items;
+	let status = 'success';
+	if (scenario.baseline) {
+		const image = makePlaceholderPng({ seed: 'baseline', minBytes: scenario.imageBytes });
+		await runBaseline({ baseUrl, apiKey, items: scenario.items, concurrency: scenario.concurrency, pollIntervalMs: scenario.pollIntervalSeconds * 1000, image });
+	} else {
+		const result = await harness.run(workflow);
+		outputs = result.run.data.resultData.runData.WaveSpeed?.[0]?.data?.main[0]?.length ?? 0;
+		status = result.run.status;
+	}
 	const wallMs = Date.now() - startedMs;
 	clearInterval(sampler);
 	peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
 
-	const outputs = result.run.data.resultData.runData.WaveSpeed?.[0]?.data?.main[0]?.length ?? 0;
-	const output: ScenarioResult = { wallMs, peakRssBytes, baselineRssBytes, outputs, status: result.run.status };
+	const output: ScenarioResult = { wallMs, peakRssBytes, baselineRssBytes, outputs, status };
 	process.stdout.write(`${JSON.stringify(output)}\n`);
 	process.exit(0);
 }

@@ -5,6 +5,19 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { ALLOWED_BASE_URL_PATTERN } from '../nodes/WaveSpeed/transport/baseUrl';
+
+/**
+ * Where the credential test goes instead of a Base URL the key may not be sent to: a reserved name that resolves
+ * nowhere, so the test fails without sending anything (n8n's declarative test can only report the error's code; the
+ * notice under the field says why).
+ */
+export const REFUSED_BASE_URL_TARGET = 'https://base-url-must-use-https.invalid';
+
+const REDIRECT_MESSAGE =
+	'The Base URL answered with a redirect. WaveSpeed requests never follow redirects (the key would go along to ' +
+	'wherever it points): enter the address it redirects to.';
+
 export class WavespeedApi implements ICredentialType {
 	name = 'wavespeedApi';
 
@@ -31,6 +44,14 @@ export class WavespeedApi implements ICredentialType {
 			default: 'https://api.wavespeed.ai',
 			description: 'Change only for a proxy, a regional gateway or a local test server',
 		},
+		{
+			displayName:
+				'The Base URL must start with https:// (http:// only for localhost or a private address): the key would otherwise cross the network in clear text',
+			name: 'baseUrlNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: { show: { baseUrl: [{ _cnd: { regex: `^(?!\\s*$)(?!${ALLOWED_BASE_URL_PATTERN.slice(1)})` } }] } },
+		},
 	];
 
 	authenticate: IAuthenticateGeneric = {
@@ -42,12 +63,21 @@ export class WavespeedApi implements ICredentialType {
 		},
 	};
 
-	// The balance endpoint is free and has no side effects.
+	// The balance endpoint is free and has no side effects. Like every API call of the node, the test follows no
+	// redirect and sends the key only to an allowed Base URL.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			baseURL:
+				`={{ !$credentials.baseUrl || new RegExp(${JSON.stringify(ALLOWED_BASE_URL_PATTERN)}, "i").test($credentials.baseUrl) ` +
+				`? $credentials.baseUrl.trim().replace(/\\/+$/, "") : "${REFUSED_BASE_URL_TARGET}" }}`,
 			url: '/api/v3/balance',
 			method: 'GET',
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
 		},
+		rules: [301, 302, 303, 307, 308].map((value) => ({
+			type: 'responseCode' as const,
+			properties: { value, message: REDIRECT_MESSAGE },
+		})),
 	};
 }

@@ -261,8 +261,17 @@ export function loadExampleWorkflow(
 }
 
 /** Starts `n8n start` in the background; resolves once /healthz/readiness answers ok (it took 110 s on a loaded 2-core machine). */
-export async function startN8nServer(install: N8nInstall, env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-	const child = spawn(install.n8nCmd, ['start'], { cwd: env.N8N_USER_FOLDER, env, stdio: ['ignore', 'inherit', 'inherit'] });
+export async function startN8nServer(
+	install: N8nInstall,
+	env: NodeJS.ProcessEnv,
+	port: number,
+	/** Receives n8n's log output instead of this process's terminal (tests read the log). */
+	onOutput?: (text: string) => void,
+): Promise<ChildProcess> {
+	const stdio = onOutput ? 'pipe' : 'inherit';
+	const child = spawn(install.n8nCmd, ['start'], { cwd: env.N8N_USER_FOLDER, env, stdio: ['ignore', stdio, stdio] });
+	child.stdout?.on('data', (chunk: Buffer) => onOutput?.(chunk.toString()));
+	child.stderr?.on('data', (chunk: Buffer) => onOutput?.(chunk.toString()));
 	const deadlineMs = Date.now() + 300_000;
 	while (Date.now() < deadlineMs) {
 		if (child.exitCode !== null) throw new Error(`n8n start exited with code ${child.exitCode}`);
@@ -275,6 +284,16 @@ export async function startN8nServer(install: N8nInstall, env: NodeJS.ProcessEnv
 	}
 	child.kill('SIGTERM');
 	throw new Error('n8n did not become ready within 300 s');
+}
+
+/** Stops a server from startN8nServer: SIGTERM, then SIGKILL if n8n's graceful shutdown has not ended it in 10 s. */
+export async function stopN8nServer(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+	child.kill('SIGTERM');
+	const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+	await exited;
+	clearTimeout(killer);
 }
 
 export function listFiles(dir: string): string[] {

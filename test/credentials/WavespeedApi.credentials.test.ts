@@ -1,8 +1,12 @@
 import { OutboundHttp } from '@n8n/backend-network';
 import { Container } from '@n8n/di';
-import type { IDataObject, IHttpRequestOptions, IN8nHttpFullResponse } from 'n8n-workflow';
+import type { IDataObject, IHttpRequestOptions, IN8nHttpFullResponse, INode, INodeTypes } from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
 
-import { WavespeedApi } from '../../credentials/WavespeedApi.credentials';
+import { REFUSED_BASE_URL_TARGET, WavespeedApi } from '../../credentials/WavespeedApi.credentials';
+import { apiRequest } from '../../nodes/WaveSpeed/transport';
+import { isAllowedBaseUrl } from '../../nodes/WaveSpeed/transport/baseUrl';
+import { createExecuteContext } from '../support/executeContext';
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
 
@@ -14,7 +18,17 @@ function resolve(value: string, credentials: IDataObject): string {
 	);
 }
 
-/** What n8n's credential test does: the `test.request` with the `authenticate` headers applied. */
+/** The credential's test Base URL as n8n's own expression engine resolves it. */
+function resolveTestBaseUrl(baseUrl: string): unknown {
+	const node: INode = { id: 'n', name: 'N', type: 't', typeVersion: 1, position: [0, 0], parameters: {} };
+	const nodeType = { description: { properties: [] } };
+	const nodeTypes = { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) } as unknown as INodeTypes;
+	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
+	const expression = String(new WavespeedApi().test.request.baseURL);
+	return workflow.expression.getSimpleParameterValue(node, expression, 'internal', { $credentials: { baseUrl } }, undefined, '');
+}
+
+/** What n8n's credential test does: the `test.request` (all its options) with the `authenticate` headers applied. */
 async function runCredentialTest(credentials: IDataObject) {
 	const credential = new WavespeedApi();
 	const request = credential.test.request;
@@ -22,6 +36,7 @@ async function runCredentialTest(credentials: IDataObject) {
 		Object.entries(credential.authenticate.properties.headers ?? {}).map(([name, value]) => [name, resolve(String(value), credentials)]),
 	);
 	const options: IHttpRequestOptions = {
+		...(request as IHttpRequestOptions),
 		method: request.method ?? 'GET',
 		baseURL: resolve(String(request.baseURL), credentials),
 		url: String(request.url),
@@ -43,7 +58,7 @@ describe('WaveSpeed API credential', () => {
 	it('has the public names and a password-type key', () => {
 		const credential = new WavespeedApi();
 		expect(credential.name).toBe('wavespeedApi');
-		expect(credential.properties.map((property) => property.name)).toEqual(['apiKey', 'baseUrl']);
+		expect(credential.properties.map((property) => property.name)).toEqual(['apiKey', 'baseUrl', 'baseUrlNotice']);
 		expect(credential.properties[0].typeOptions?.password).toBe(true);
 		expect(credential.properties[1].default).toBe('https://api.wavespeed.ai');
 	});
@@ -60,5 +75,61 @@ describe('WaveSpeed API credential', () => {
 	it('fails with 401 for a wrong key', async () => {
 		const response = await runCredentialTest({ apiKey: 'wrong', baseUrl: fake.url });
 		expect(response.statusCode).toBe(401);
+	});
+
+	it('follows no redirect, so the key stays on the Base URL host, and says why it failed', async () => {
+		fake.requests.length = 0;
+		fake.faults.push({ route: 'balance', kind: 'redirect', location: `${fake.url}/api/v3/balance?moved=1` });
+		const response = await runCredentialTest({ apiKey: fake.options.apiKey, baseUrl: fake.url });
+		expect(response.statusCode).toBe(302);
+		expect(fake.countRequests('balance')).toBe(1);
+		const rule = new WavespeedApi().test.rules?.find((candidate) => candidate.type === 'responseCode' && candidate.properties.value === 302);
+		expect(rule?.properties).toMatchObject({ message: expect.stringContaining('never follow redirects') });
+		fake.faults.length = 0;
+	});
+
+	const ALLOWED = [
+		'https://api.wavespeed.ai',
+		'https://gateway.example.com/wavespeed/',
+		'HTTPS://API.WAVESPEED.AI',
+		'http://localhost:8080',
+		'http://127.0.0.1:5678/',
+		'http://10.1.2.3',
+		'http://172.20.0.5:8000/api',
+		'http://192.168.1.10',
+		'http://[::1]:3000',
+		'http://[fd12:3456::1]/',
+		'http://wavespeed-proxy:8080',
+	];
+	const REFUSED = [
+		'http://api.wavespeed.ai',
+		'http://gateway.example.com',
+		'http://8.8.8.8',
+		'http://172.32.0.1',
+		'http://127.0.0.1.evil.example.com',
+		'http://localhost@evil.example.com/',
+		'http://localhost.evil.example.com',
+		'ftp://api.wavespeed.ai',
+		'api.wavespeed.ai',
+	];
+
+	it.each(ALLOWED)('allows %s, in the node and in the credential test alike', (baseUrl) => {
+		expect(isAllowedBaseUrl(baseUrl)).toBe(true);
+		expect(resolveTestBaseUrl(baseUrl)).toBe(baseUrl.replace(/\/+$/, ''));
+	});
+
+	it.each(REFUSED)('refuses %s: the credential test sends nothing there, and no request is made with it', async (baseUrl) => {
+		expect(isAllowedBaseUrl(baseUrl)).toBe(false);
+		expect(resolveTestBaseUrl(baseUrl)).toBe(REFUSED_BASE_URL_TARGET);
+
+		const context = createExecuteContext({ params: {}, credentials: { apiKey: 'secret-key-123', baseUrl } });
+		const error = await apiRequest(context.ctx, { method: 'GET', path: '/api/v3/balance', kind: 'read', itemIndex: 0 }).then(
+			() => undefined,
+			(caught: Error) => caught,
+		);
+		expect(error?.message).toBe(
+			`The credential's Base URL "${baseUrl.replace(/\/+$/, '')}" must start with https:// (http:// only for localhost or a private address, such as a local gateway): the API key would otherwise cross the network in clear text`,
+		);
+		expect(context.httpCalls).toHaveLength(0);
 	});
 });

@@ -30,6 +30,7 @@ import {
 	n8nEnvironment,
 	packPackage,
 	startN8nServer,
+	stopN8nServer,
 } from '../../scripts/lib/localN8n';
 import type { LocalRegistry } from '../../scripts/lib/localRegistry';
 import { publishTarball, startLocalRegistry } from '../../scripts/lib/localRegistry';
@@ -142,7 +143,7 @@ describe('installed by n8n from a registry, and by npm', () => {
 	}, 10 * 60_000);
 
 	afterAll(async () => {
-		if (server?.exitCode === null) await new Promise((exited) => server!.once('exit', exited).kill('SIGTERM'));
+		if (server) await stopN8nServer(server);
 		await registry?.stop();
 		await fake?.close();
 		if (workDir) rmSync(workDir, { recursive: true, force: true });

@@ -63,6 +63,8 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 	const ctx = {
 		getInputData: () => items,
 		getNode: () => node,
+		getWorkflow: () => ({ id: 'test-workflow', name: 'test', active: false }),
+		getExecutionId: () => 'test-execution',
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => options.cancelSignal,
 		...(options.toolCall ? { isToolExecution: () => options.toolCall === 'context' } : {}),

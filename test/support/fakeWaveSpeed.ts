@@ -1,46 +1,18 @@
 /**
- * A local HTTP server that speaks WaveSpeed's API as ../shared/wavespeed-api.md describes it: the envelope, task
- * statuses, both upload flows, sync mode, CDN outputs, and fault switches for retry tests. Used by the tests, the
- * benchmark and the local demo. Only node: built-ins, and only erasable TypeScript, so Node 24 can run it as is.
+ * A local HTTP server that speaks WaveSpeed's API as its public docs and SDKs describe it: the envelope, task
+ * statuses, both upload flows, sync mode, CDN outputs, and fault switches (./fakeWaveSpeed/faults.ts). Used by the
+ * tests, the benchmark and the local demo. Only node: built-ins, and only erasable TypeScript, so Node 24 can run it as is.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+import { API_ROUTES, applyFault, pickFault, sendEnvelope as send } from './fakeWaveSpeed/faults.ts';
+import type { FaultRule, Route } from './fakeWaveSpeed/faults.ts';
 import { makePlaceholderPng } from './placeholderPng.ts';
 
-export type Route =
-	| 'submit'
-	| 'generate'
-	| 'result'
-	| 'ticket'
-	| 'legacyUpload'
-	| 'balance'
-	| 'put'
-	| 'media'
-	| 'download'
-	| 'unknown';
-
-const API_ROUTES: Route[] = ['submit', 'generate', 'result', 'ticket', 'legacyUpload', 'balance'];
-
-export interface FaultRule {
-	/** Which requests: a route, every /api/v3 route ('api'), or everything ('any'). */
-	route: Route | 'api' | 'any';
-	kind: 'status' | 'reset' | 'brokenJson' | 'delay' | 'redirect';
-	/** For 'redirect': where the 302 points. */
-	location?: string;
-	status?: number;
-	retryAfterSeconds?: number;
-	message?: string;
-	delayMs?: number;
-	/** Hit every Nth matching request (1: all of them). */
-	every?: number;
-	/** Stop after this many hits. */
-	times?: number;
-	seen?: number;
-	hits?: number;
-}
+export type { FaultRule, Route } from './fakeWaveSpeed/faults.ts';
 
 export interface FakeOptions {
 	apiKey: string;
@@ -176,12 +148,6 @@ export async function startFakeWaveSpeed(
 		};
 	};
 
-	const send = (res: ServerResponse, status: number, data: unknown, message = 'success', headers: Record<string, string> = {}) => {
-		const body = JSON.stringify({ code: status, message, data: status >= 400 ? null : data });
-		res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-		res.end(body);
-	};
-
 	const routeOf = (method: string, path: string): Route => {
 		if (method === 'POST' && path === '/api/v3/openai/gpt-image-2/edit') return 'submit';
 		if (method === 'POST' && path === '/api/v3/openai/gpt-image-2/text-to-image') return 'generate';
@@ -193,47 +159,6 @@ export async function startFakeWaveSpeed(
 		if (method === 'GET' && path.startsWith('/media/')) return 'media';
 		if (method === 'GET' && path.startsWith('/cdn/')) return 'download';
 		return 'unknown';
-	};
-
-	const pickFault = (route: Route): FaultRule | undefined => {
-		for (const rule of fake.faults) {
-			const matches = rule.route === route || rule.route === 'any' || (rule.route === 'api' && API_ROUTES.includes(route));
-			if (!matches) continue;
-			rule.seen = (rule.seen ?? 0) + 1;
-			if (rule.times !== undefined && (rule.hits ?? 0) >= rule.times) continue;
-			if (rule.seen % (rule.every ?? 1) !== 0) continue;
-			rule.hits = (rule.hits ?? 0) + 1;
-			return rule;
-		}
-		return undefined;
-	};
-
-	/** Answers with the fault; false when the fault was only a delay and the request should go on. */
-	const applyFault = async (rule: FaultRule, res: ServerResponse): Promise<boolean> => {
-		if (rule.kind === 'delay') {
-			await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000));
-			return false;
-		}
-		if (rule.kind === 'redirect') {
-			res.writeHead(302, { Location: rule.location ?? '/' });
-			res.end();
-			return true;
-		}
-		if (rule.kind === 'reset') {
-			if (rule.delayMs) await new Promise((resolve) => setTimeout(resolve, rule.delayMs));
-			res.socket?.destroy();
-			return true;
-		}
-		if (rule.kind === 'brokenJson') {
-			res.writeHead(200, { 'Content-Type': 'application/json' });
-			res.end('{"code":200,"message":"success","data":{"id":');
-			return true;
-		}
-		const status = rule.status ?? 500;
-		const headers: Record<string, string> =
-			rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {};
-		send(res, status, null, rule.message ?? (status === 429 ? 'Too many requests' : 'Internal server error'), headers);
-		return true;
 	};
 
 	const readBody = async (req: IncomingMessage): Promise<Buffer> => {
@@ -440,7 +365,7 @@ export async function startFakeWaveSpeed(
 			if (API_ROUTES.includes(route) && req.headers.authorization !== `Bearer ${options.apiKey}`) {
 				return send(res, 401, null, 'Unauthorized: invalid or inactive API key');
 			}
-			let fault = pickFault(route);
+			let fault = pickFault(fake.faults, route);
 			if (fault && (route === 'submit' || route === 'generate') && fault.kind !== 'delay' && !(fault.kind === 'status' && fault.status === 429)) {
 				return await handleSubmit(body, res, fault, route === 'submit');
 			}

@@ -197,8 +197,16 @@ export interface WorkflowResult {
 	output(nodeName: string): INodeExecutionData[];
 }
 
+export interface StartedWorkflow {
+	/** Settles when n8n's executor returns (after a Stop, n8n may return before the node's own code has ended). */
+	done: Promise<WorkflowResult>;
+	/** What the Stop button does: n8n-core cancels the run and aborts the execution's signal. */
+	stop(): void;
+}
+
 export interface WorkflowHarness {
 	run(workflow: WorkflowJson): Promise<WorkflowResult>;
+	start(workflow: WorkflowJson): Promise<StartedWorkflow>;
 	/** The bytes of a binary, in memory or in the filesystem store, through n8n's BinaryDataService. */
 	readBinary(binary: IBinaryData): Promise<Buffer>;
 }
@@ -206,7 +214,7 @@ export interface WorkflowHarness {
 let executionCount = 0;
 
 export function createWorkflowHarness(binaryMode: BinaryMode, credentials: { apiKey: string; baseUrl: string }): WorkflowHarness {
-	async function run({ nodes, connections }: WorkflowJson): Promise<WorkflowResult> {
+	async function start({ nodes, connections }: WorkflowJson): Promise<StartedWorkflow> {
 		// Per run, so describe.each blocks of both modes can share one test file (and one Container).
 		await useBinaryMode(binaryMode);
 		const executionId = String(++executionCount);
@@ -226,18 +234,25 @@ export function createWorkflowHarness(binaryMode: BinaryMode, credentials: { api
 
 		// Our start node is a plain node without inputs (n8n only finds trigger types by itself), so name it.
 		const startNode = nodes.find((candidate) => workflow.getParentNodes(candidate.name).length === 0);
-		const result = await new WorkflowExecute(additionalData, 'manual').run({ workflow, startNode });
-		return {
-			run: result,
-			output(nodeName) {
-				const task = result.data.resultData.runData[nodeName]?.[0];
-				if (!task?.data) throw task?.error ?? result.data.resultData.error ?? new Error(`"${nodeName}" did not run`);
-				return task.data.main[0] ?? [];
-			},
-		};
+		const running = new WorkflowExecute(additionalData, 'manual').run({ workflow, startNode });
+		const done = running.then(
+			(result): WorkflowResult => ({
+				run: result,
+				output(nodeName) {
+					const task = result.data.resultData.runData[nodeName]?.[0];
+					if (!task?.data) throw task?.error ?? result.data.resultData.error ?? new Error(`"${nodeName}" did not run`);
+					return task.data.main[0] ?? [];
+				},
+			}),
+		);
+		return { done, stop: () => running.cancel() };
 	}
 
-	return { run, readBinary: async (binary) => await Container.get(BinaryDataService).getAsBuffer(binary) };
+	return {
+		start,
+		run: async (workflow) => await (await start(workflow)).done,
+		readBinary: async (binary) => await Container.get(BinaryDataService).getAsBuffer(binary),
+	};
 }
 
 // ---- Building workflows ----

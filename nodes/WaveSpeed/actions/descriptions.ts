@@ -1,17 +1,6 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
-import type { TaskSettings } from '../helpers/imageTask';
-import { parameterError } from '../helpers/itemErrors';
-import type { AspectRatio, Quality, Resolution } from '../helpers/model';
-import {
-	ASPECT_RATIOS,
-	AUTO_ASPECT_RATIO,
-	DEFAULT_QUALITY,
-	DEFAULT_RESOLUTION,
-	QUALITIES,
-	RESOLUTIONS,
-	isOneOf,
-} from '../helpers/model';
+import { ASPECT_RATIOS, AUTO_ASPECT_RATIO, DEFAULT_QUALITY, DEFAULT_RESOLUTION } from '../helpers/model';
 
 /** Parameters shared by several operations, defined once. */
 
@@ -41,12 +30,6 @@ export function promptProperty(operation: string, placeholder: string, descripti
 		description,
 		displayOptions: { show: { operation: [operation] } },
 	};
-}
-
-export function readPrompt(ctx: IExecuteFunctions, itemIndex: number): string {
-	const prompt = String(ctx.getNodeParameter('prompt', itemIndex, '') ?? '').trim();
-	if (!prompt) throw parameterError(ctx.getNode(), itemIndex, 'Prompt', 'The prompt is empty');
-	return prompt;
 }
 
 /** Edit Image may leave the ratio to the first image (`auto`); Generate Image has no image to take it from. */
@@ -92,31 +75,6 @@ export const qualityProperty: INodeProperties = {
 	description: 'Rendering quality; higher costs more',
 	displayOptions: { show: { operation: TASK_OPERATIONS } },
 };
-
-export interface ImageChoices {
-	aspectRatio?: AspectRatio;
-	resolution: Resolution;
-	quality: Quality;
-}
-
-/** Aspect ratio, resolution and quality, checked even when they come from an expression (the API drops bad values). */
-export function readImageChoices(ctx: IExecuteFunctions, itemIndex: number, defaultRatio: string): ImageChoices {
-	const node = ctx.getNode();
-	const aspectRatio = ctx.getNodeParameter('aspectRatio', itemIndex, defaultRatio);
-	const resolution = ctx.getNodeParameter('resolution', itemIndex, DEFAULT_RESOLUTION);
-	const quality = ctx.getNodeParameter('quality', itemIndex, DEFAULT_QUALITY);
-	const allowed = defaultRatio === AUTO_ASPECT_RATIO ? `auto or one of ${ASPECT_RATIOS.join(', ')}` : `one of ${ASPECT_RATIOS.join(', ')}`;
-	if (!(aspectRatio === AUTO_ASPECT_RATIO && defaultRatio === AUTO_ASPECT_RATIO) && !isOneOf(ASPECT_RATIOS, aspectRatio)) {
-		throw parameterError(node, itemIndex, 'Aspect Ratio', `Unknown aspect ratio "${String(aspectRatio)}"`, `Use ${allowed}.`);
-	}
-	if (!isOneOf(RESOLUTIONS, resolution)) {
-		throw parameterError(node, itemIndex, 'Resolution', `Unknown resolution "${String(resolution)}"`, `Use one of ${RESOLUTIONS.join(', ')}.`);
-	}
-	if (!isOneOf(QUALITIES, quality)) {
-		throw parameterError(node, itemIndex, 'Quality', `Unknown quality "${String(quality)}"`, `Use one of ${QUALITIES.join(', ')}.`);
-	}
-	return { aspectRatio: isOneOf(ASPECT_RATIOS, aspectRatio) ? aspectRatio : undefined, resolution, quality };
-}
 
 export const DEFAULT_POLL_INTERVAL_SECONDS = 2;
 export const MIN_POLL_INTERVAL_SECONDS = 0.5;
@@ -191,54 +149,3 @@ export const optionsProperty: INodeProperties = {
 		},
 	],
 };
-
-export type WaitSettings = TaskSettings;
-
-interface RawOptions {
-	base64Output?: boolean;
-	pollInterval?: number;
-	timeout?: number;
-	downloadOutput?: boolean;
-	outputBinaryProperty?: string;
-	syncMode?: boolean;
-	maxConcurrency?: number;
-}
-
-/**
- * Reads the wait options of one item; seconds become milliseconds here, once. As an AI agent's tool the node
- * returns URLs, not binaries: agents cannot take binary data.
- */
-export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number, isToolCall = false): WaitSettings {
-	const options = ctx.getNodeParameter('options', itemIndex, {}) as RawOptions;
-	const pollIntervalSeconds = Number(options.pollInterval ?? DEFAULT_POLL_INTERVAL_SECONDS);
-	if (!(pollIntervalSeconds >= MIN_POLL_INTERVAL_SECONDS)) {
-		throw parameterError(ctx.getNode(), itemIndex, 'Poll Interval (Seconds)', `Must be at least ${MIN_POLL_INTERVAL_SECONDS}`);
-	}
-	const timeoutSeconds = Number(options.timeout ?? DEFAULT_TIMEOUT_SECONDS);
-	if (!(timeoutSeconds > 0)) {
-		throw parameterError(ctx.getNode(), itemIndex, 'Timeout (Seconds)', 'Must be more than 0');
-	}
-	const outputBinaryProperty = String(options.outputBinaryProperty ?? 'data').trim();
-	if (!outputBinaryProperty) {
-		throw parameterError(ctx.getNode(), itemIndex, 'Output Binary Field', 'Must not be empty');
-	}
-	return {
-		waitForCompletion: ctx.getNodeParameter('waitForCompletion', itemIndex, true) as boolean,
-		pollIntervalMs: Math.round(pollIntervalSeconds * 1000),
-		timeoutMs: Math.round(timeoutSeconds * 1000),
-		downloadOutput: !isToolCall && (options.downloadOutput ?? true),
-		base64Output: !isToolCall && (options.base64Output ?? false),
-		outputBinaryProperty,
-		syncMode: options.syncMode ?? false,
-	};
-}
-
-/** The pool size for the whole execution, from the first item's options. */
-export function readMaxConcurrency(ctx: IExecuteFunctions): number {
-	const options = ctx.getNodeParameter('options', 0, {}) as RawOptions;
-	const value = Math.floor(Number(options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY));
-	if (!(value >= 1 && value <= MAX_MAX_CONCURRENCY)) {
-		throw parameterError(ctx.getNode(), 0, 'Max Concurrency', `Must be a whole number from 1 to ${MAX_MAX_CONCURRENCY}`);
-	}
-	return value;
-}

@@ -14,7 +14,10 @@ import { runImageTask } from '../helpers/imageTask';
 import { parameterError, prefixMessage } from '../helpers/itemErrors';
 import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, isOneOf } from '../helpers/model';
 import { uploadImage } from '../helpers/upload';
-import { aspectRatioProperty, promptProperty, readImageChoices, readPrompt, readWaitSettings } from './descriptions';
+import { aspectRatioProperty, promptProperty } from './descriptions';
+import type { PrepareContext } from './operation';
+import type { ImageChoices, WaitSettings } from './parameters';
+import { readImageChoices, readPrompt, readText, readTextOrList, readWaitSettings } from './parameters';
 import type { RunContext } from './runContext';
 
 const IMAGE_SOURCES = ['binary', 'url', 'both'] as const;
@@ -67,54 +70,72 @@ export const description = [
 	aspectRatioProperty('editImage', AUTO_ASPECT_RATIO, true),
 ];
 
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	run: RunContext,
-): Promise<INodeExecutionData> {
-	const node = this.getNode();
-	const prompt = readPrompt(this, itemIndex);
+export const holdsTaskSlots = true;
 
-	const imageSource = this.getNodeParameter('imageSource', itemIndex, 'binary');
+export interface Job {
+	itemIndex: number;
+	prompt: string;
+	binaryImages: BinaryImage[];
+	imageUrls: string[];
+	choices: ImageChoices;
+	settings: WaitSettings;
+}
+
+/** Reads and checks everything, binaries included (their first bytes only): nothing is sent from here. */
+export async function prepare(this: IExecuteFunctions, itemIndex: number, context: PrepareContext): Promise<Job> {
+	const prompt = readPrompt(this, itemIndex);
+	const imageSource = readText(this, itemIndex, 'imageSource', 'Image Source', 'binary');
 	if (!isOneOf(IMAGE_SOURCES, imageSource)) {
-		throw parameterError(node, itemIndex, 'Image Source', `Unknown image source "${String(imageSource)}"`);
+		throw parameterError(this.getNode(), itemIndex, 'Image Source', `Unknown image source "${imageSource}"`);
 	}
 	const binaryFields =
-		imageSource === 'url' ? [] : parseList(this.getNodeParameter('binaryProperties', itemIndex, 'data'));
+		imageSource === 'url'
+			? []
+			: parseList(readTextOrList(this, itemIndex, 'binaryProperties', BINARY_PROPERTIES_PARAMETER, 'data'));
 	const imageUrls =
 		imageSource === 'binary'
 			? []
-			: validateImageUrls(this, itemIndex, parseList(this.getNodeParameter('imageUrls', itemIndex, '')));
+			: validateImageUrls(this, itemIndex, parseList(readTextOrList(this, itemIndex, 'imageUrls', IMAGE_URLS_PARAMETER)));
 	validateImageCount(
 		this,
 		itemIndex,
 		binaryFields.length + imageUrls.length,
 		imageSource === 'url' ? IMAGE_URLS_PARAMETER : BINARY_PROPERTIES_PARAMETER,
 	);
-
 	const choices = readImageChoices(this, itemIndex, AUTO_ASPECT_RATIO);
-	const settings = readWaitSettings(this, itemIndex, run.isToolCall);
+	const settings = readWaitSettings(this, itemIndex, context.isToolCall);
 	const binaryImages = await readBinaryImages(this, itemIndex, binaryFields);
+	return { itemIndex, prompt, binaryImages, imageUrls, choices, settings };
+}
 
-	// Everything above is checked before any request, so bad input costs nothing.
-	const uploadedUrls = await Promise.all(
-		binaryImages.map(async (image: BinaryImage) => {
-			try {
-				return await uploadImage(this, run.uploads, image, itemIndex, run.signal);
-			} catch (error) {
-				throw prefixMessage(error, `Binary field "${image.field}"`);
-			}
-		}),
-	);
+export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
+	const { itemIndex } = job;
+	// Timeout bounds the whole item, uploads included.
+	const deadlineMs = Date.now() + job.settings.timeoutMs;
+	// A task an earlier try paid for is picked up as it is: its images were uploaded then.
+	const uploadedUrls = run.record.taskId
+		? []
+		: await Promise.all(
+				job.binaryImages.map(async (image: BinaryImage) => {
+					try {
+						return await uploadImage(this, run.uploads, image, itemIndex, run.signal, deadlineMs);
+					} catch (error) {
+						throw prefixMessage(error, `Binary field "${image.field}"`);
+					}
+				}),
+			);
 
 	return await runImageTask(this, {
 		endpoint: EDIT_IMAGE_ENDPOINT,
-		prompt,
-		images: [...uploadedUrls, ...imageUrls],
-		...choices,
-		settings,
+		prompt: job.prompt,
+		images: [...uploadedUrls, ...job.imageUrls],
+		...job.choices,
+		settings: job.settings,
 		itemIndex,
 		signal: run.signal,
-		onSubmitted: (taskId) => run.submittedTasks.set(itemIndex, taskId),
+		deadlineMs,
+		pacing: run.pacing,
+		existingTaskId: run.record.taskId,
+		onSubmitted: run.onSubmitted,
 	});
 }

@@ -2,7 +2,10 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { runImageTask } from '../helpers/imageTask';
 import { DEFAULT_GENERATE_ASPECT_RATIO, GENERATE_IMAGE_ENDPOINT } from '../helpers/model';
-import { aspectRatioProperty, promptProperty, readImageChoices, readPrompt, readWaitSettings } from './descriptions';
+import { aspectRatioProperty, promptProperty } from './descriptions';
+import type { ImageChoices, WaitSettings } from './parameters';
+import { readImageChoices, readPrompt, readWaitSettings } from './parameters';
+import type { PrepareContext } from './operation';
 import type { RunContext } from './runContext';
 
 export const description: INodeProperties[] = [
@@ -14,21 +17,36 @@ export const description: INodeProperties[] = [
 	aspectRatioProperty('generateImage', DEFAULT_GENERATE_ASPECT_RATIO, false),
 ];
 
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	run: RunContext,
-): Promise<INodeExecutionData> {
-	const prompt = readPrompt(this, itemIndex);
-	const choices = readImageChoices(this, itemIndex, DEFAULT_GENERATE_ASPECT_RATIO);
-	const settings = readWaitSettings(this, itemIndex, run.isToolCall);
+export const holdsTaskSlots = true;
+
+export interface Job {
+	itemIndex: number;
+	prompt: string;
+	choices: ImageChoices;
+	settings: WaitSettings;
+}
+
+export async function prepare(this: IExecuteFunctions, itemIndex: number, context: PrepareContext): Promise<Job> {
+	return {
+		itemIndex,
+		prompt: readPrompt(this, itemIndex),
+		choices: readImageChoices(this, itemIndex, DEFAULT_GENERATE_ASPECT_RATIO),
+		settings: readWaitSettings(this, itemIndex, context.isToolCall),
+	};
+}
+
+export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
+	const deadlineMs = Date.now() + job.settings.timeoutMs;
 	return await runImageTask(this, {
 		endpoint: GENERATE_IMAGE_ENDPOINT,
-		prompt,
-		...choices,
-		settings,
-		itemIndex,
+		prompt: job.prompt,
+		...job.choices,
+		settings: job.settings,
+		itemIndex: job.itemIndex,
 		signal: run.signal,
-		onSubmitted: (taskId) => run.submittedTasks.set(itemIndex, taskId),
+		deadlineMs,
+		pacing: run.pacing,
+		existingTaskId: run.record.taskId,
+		onSubmitted: run.onSubmitted,
 	});
 }

@@ -5,12 +5,16 @@ import type { RunContext } from './runContext';
 
 export const description: INodeProperties[] = [];
 
+export interface Job {
+	itemIndex: number;
+}
+
+export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<Job> {
+	return { itemIndex };
+}
+
 /** The account's balance in USD, from the free, side-effect-free balance endpoint. */
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	run: RunContext,
-): Promise<INodeExecutionData> {
-	const balance = await fetchBalance(this, itemIndex, run.signal);
+export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
+	const balance = await fetchBalance(this, job.itemIndex, run.signal);
 	return { json: { balance: balance.balance, currency: 'USD' } };
 }

@@ -5,7 +5,9 @@ import { parameterError } from '../helpers/itemErrors';
 import { buildOutputItem } from '../helpers/output';
 import { waitForTask } from '../helpers/polling';
 import { assertTaskNotFailed, fetchTask } from '../helpers/task';
-import { readWaitSettings } from './descriptions';
+import type { PrepareContext } from './operation';
+import type { WaitSettings } from './parameters';
+import { readText, readWaitSettings } from './parameters';
 import type { RunContext } from './runContext';
 
 const properties: INodeProperties[] = [
@@ -22,18 +24,23 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['getResult'] } }, properties);
 
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	run: RunContext,
-): Promise<INodeExecutionData> {
-	const taskId = String(this.getNodeParameter('taskId', itemIndex, '') ?? '').trim();
-	if (!taskId) throw parameterError(this.getNode(), itemIndex, 'Task ID', 'The task ID is empty');
-	const settings = readWaitSettings(this, itemIndex, run.isToolCall);
-	const startedAtMs = Date.now();
+export interface Job {
+	itemIndex: number;
+	taskId: string;
+	settings: WaitSettings;
+}
 
+export async function prepare(this: IExecuteFunctions, itemIndex: number, context: PrepareContext): Promise<Job> {
+	const taskId = readText(this, itemIndex, 'taskId', 'Task ID');
+	if (!taskId) throw parameterError(this.getNode(), itemIndex, 'Task ID', 'The task ID is empty');
+	return { itemIndex, taskId, settings: readWaitSettings(this, itemIndex, context.isToolCall) };
+}
+
+export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
+	const { itemIndex, taskId, settings } = job;
+	const startedAtMs = Date.now();
 	let task = await fetchTask(this, taskId, itemIndex, run.signal);
-	run.submittedTasks.set(itemIndex, taskId);
+	run.onSubmitted(taskId);
 	if (settings.waitForCompletion) {
 		task = await waitForTask(this, task, { ...settings, itemIndex, startedAtMs, signal: run.signal });
 	}

@@ -3,39 +3,54 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { runPool } from '../helpers/concurrency';
 import { getTaskId } from '../helpers/itemErrors';
-import { readMaxConcurrency } from './descriptions';
+import { isSubmitOutcomeUnknown } from '../transport';
 import * as operations from './index';
 import type { Operation } from './index';
+import { asNodeError, toErrorItem } from './errorItems';
+import type { OperationModule } from './operation';
+import { readMaxConcurrency } from './parameters';
 import { Run } from './runContext';
+import type { TaskLedger } from './taskLedger';
+import { openTaskLedger } from './taskLedger';
 
+type Job = { itemIndex: number };
 type ItemOutcome = { item: INodeExecutionData } | { error: Error };
 
 /**
- * Runs the chosen operation for every item in a bounded pool, keeping input order and pairedItem. The one place
- * that decides what an item's error does: becomes an output item (Continue On Fail) or fails the node.
+ * Runs the chosen operation for every item: first every item's parameters and inputs are read and checked (nothing
+ * is sent until the whole batch is valid), then the work runs in a bounded pool, output in input order with
+ * pairedItem. The one place that decides what an item's error does: an error item (Continue On Fail, regular or
+ * error output) or the node's failure.
  */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const operation = this.getNodeParameter('operation', 0) as Operation;
-	const handler = operations[operation];
+	const handler = operations[operation] as OperationModule<Job> | undefined;
 	if (!handler) {
 		throw new NodeOperationError(this.getNode(), `The operation "${String(operation)}" is not supported`);
 	}
-
 	const continueOnFail = this.continueOnFail();
+	const isToolCall = isToolCallContext(this);
 	const maxConcurrency = readMaxConcurrency(this);
-	const run = new Run(this.getExecutionCancelSignal?.(), isToolCall(this));
-	let firstFailure: { itemIndex: number; error: Error } | undefined;
+	const ledger = openTaskLedger(this);
 
-	let outcomes: Awaited<ReturnType<typeof runPool<ItemOutcome>>>;
+	const prepared = await prepareAll(this, handler, items.length, isToolCall, continueOnFail);
+
+	const run = new Run(ledger, maxConcurrency, this.getExecutionCancelSignal?.(), isToolCall);
+	let firstFailure: { itemIndex: number; error: Error } | undefined;
+	let settled: Awaited<ReturnType<typeof runPool<ItemOutcome>>>;
 	try {
-		outcomes = await runPool(
+		settled = await runPool(
 			items.length,
-			maxConcurrency,
+			// Task slots bound what runs at WaveSpeed; more items in flight let uploads and downloads overlap the tasks.
+			handler.holdsTaskSlots ? 2 * maxConcurrency : maxConcurrency,
 			async (itemIndex): Promise<ItemOutcome> => {
+				const job = prepared[itemIndex];
+				if ('error' in job) return job;
 				try {
-					return { item: await run.runItem(async (context) => await handler.execute.call(this, itemIndex, context)) };
+					return { item: await runJob(this, handler, job.job, run) };
 				} catch (error) {
+					if (isSubmitOutcomeUnknown(error)) ledger.get(itemIndex).submitOutcomeUnknown = true;
 					if (!continueOnFail && !firstFailure) {
 						firstFailure = { itemIndex, error: error as Error };
 						// No new task is submitted and waits end: the node is about to fail anyway.
@@ -50,27 +65,80 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		run.dispose();
 	}
 
-	if (firstFailure) throw describeLeftBehind(firstFailure.error, firstFailure.itemIndex, run.submittedTasks);
+	// n8n discards the output of a stopped or failed node: the log is then the one place its paid tasks are named.
+	// After a Stop the items are returned as they ended, not thrown: n8n then records the execution as canceled.
+	if (run.wasExecutionStopped) reportTasksLeftBehind(this, ledger, 'the execution was stopped');
+	else if (firstFailure) {
+		reportTasksLeftBehind(this, ledger, `the node failed on item ${firstFailure.itemIndex}`);
+		throw describeLeftBehind(firstFailure.error, firstFailure.itemIndex, ledger);
+	}
 
 	const notRun = () => new NodeOperationError(this.getNode(), 'The execution was stopped before this item ran');
-	const output = outcomes.map((settled, itemIndex): INodeExecutionData => {
-		const outcome: ItemOutcome =
-			settled?.status === 'fulfilled' ? settled.value : { error: settled?.reason ?? notRun() };
+	const output = settled.map((result, itemIndex): INodeExecutionData => {
+		const outcome: ItemOutcome = result?.status === 'fulfilled' ? result.value : { error: result?.reason ?? notRun() };
 		if ('item' in outcome) {
 			const item = run.isToolCall ? { json: compactForAgent(outcome.item.json) } : outcome.item;
 			return { ...item, pairedItem: { item: itemIndex } };
 		}
-		const taskId = getTaskId(outcome.error) ?? run.submittedTasks.get(itemIndex);
-		return { json: { error: outcome.error.message, ...(taskId ? { id: taskId } : {}) }, pairedItem: { item: itemIndex } };
+		const taskId = getTaskId(outcome.error) ?? ledger.get(itemIndex).taskId;
+		return toErrorItem(this, outcome.error, itemIndex, taskId);
 	});
 	return [output];
+}
+
+type Prepared = { job: Job } | { error: Error };
+
+/**
+ * Every item's read-and-check step, before any request of the execution. Without Continue On Fail the first invalid
+ * item fails the node with nothing sent; with it, invalid items become error items and the rest go on.
+ */
+async function prepareAll(
+	ctx: IExecuteFunctions,
+	handler: OperationModule<Job>,
+	itemCount: number,
+	isToolCall: boolean,
+	continueOnFail: boolean,
+): Promise<Prepared[]> {
+	const prepared: Prepared[] = [];
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		try {
+			prepared.push({ job: await handler.prepare.call(ctx, itemIndex, { isToolCall }) });
+		} catch (error) {
+			if (!continueOnFail) throw asNodeError(ctx, error, itemIndex);
+			prepared.push({ error: error as Error });
+		}
+	}
+	return prepared;
+}
+
+/**
+ * One item's work, with what earlier tries of this run left: a finished output is handed out again, a known task is
+ * picked up (inside the operation), and a task whose submit reply was lost is never risked again.
+ */
+async function runJob(ctx: IExecuteFunctions, handler: OperationModule<Job>, job: Job, run: Run): Promise<INodeExecutionData> {
+	const record = run.ledger.get(job.itemIndex);
+	if (record.output) return record.output;
+	if (record.submitOutcomeUnknown) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			'Not submitted again: an earlier try of this node sent this task and lost the reply, so it may exist and be billed',
+			{
+				itemIndex: job.itemIndex,
+				description:
+					'n8n\'s "Retry On Fail" ran the node again. Check your WaveSpeed dashboard for a task created at the time of the first try, and collect it with "Get Result".',
+			},
+		);
+	}
+	const item = await run.runItem(job.itemIndex, async (context) => await handler.execute.call(ctx, job, context));
+	record.output = item;
+	return item;
 }
 
 /**
  * The tool variant of a node is typed `<node>Tool`, whichever agent runs it (n8n 2.x's Agent 3 runs tools as ordinary
  * nodes, where isToolExecution() is false); Agent 2's tool context also answers isToolExecution().
  */
-function isToolCall(ctx: IExecuteFunctions): boolean {
+function isToolCallContext(ctx: IExecuteFunctions): boolean {
 	if (ctx.getNode().type.endsWith('Tool')) return true;
 	const asTool = (ctx as { isToolExecution?: () => boolean }).isToolExecution;
 	return typeof asTool === 'function' && asTool.call(ctx);
@@ -83,11 +151,22 @@ function compactForAgent(json: IDataObject): IDataObject {
 	return Object.fromEntries(Object.entries(json).filter(([key, value]) => AGENT_FIELDS.includes(key) && value !== ''));
 }
 
+/** One warning per paid task whose result will not reach the workflow, with what is needed to collect it. */
+function reportTasksLeftBehind(ctx: IExecuteFunctions, ledger: TaskLedger, reason: string): void {
+	const workflowId = ctx.getWorkflow().id ?? '';
+	const executionId = ctx.getExecutionId();
+	for (const [itemIndex, taskId] of ledger.taskIds()) {
+		ctx.logger.warn(
+			`WaveSpeed task ${taskId} (workflow ${workflowId}, execution ${executionId}, node "${ctx.getNode().name}", item ${itemIndex}) ` +
+				`was paid for but its result did not reach the workflow because ${reason}: collect it with Get Result`,
+			{ workflowId, executionId, nodeName: ctx.getNode().name, itemIndex, taskId },
+		);
+	}
+}
+
 /** The node fails on one item; tasks other items already paid for are named, so Get Result can collect them. */
-function describeLeftBehind(error: Error, failedItemIndex: number, submittedTasks: Map<number, string>): Error {
-	const others = [...submittedTasks.entries()]
-		.filter(([itemIndex]) => itemIndex !== failedItemIndex)
-		.sort(([a], [b]) => a - b);
+function describeLeftBehind(error: Error, failedItemIndex: number, ledger: TaskLedger): Error {
+	const others = ledger.taskIds().filter(([itemIndex]) => itemIndex !== failedItemIndex);
 	if (others.length === 0) return error;
 	const list = others.map(([itemIndex, taskId]) => `item ${itemIndex}: ${taskId}`).join(', ');
 	const note = `Tasks already submitted for other items (use "Get Result" to collect them): ${list}`;

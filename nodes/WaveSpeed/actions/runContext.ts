@@ -1,13 +1,20 @@
+import { TaskSlots } from '../helpers/concurrency';
+import type { TaskPacing } from '../helpers/imageTask';
+import { DurationModel } from '../helpers/pollSchedule';
 import type { UploadSession } from '../helpers/upload';
-import { createUploadSession } from '../helpers/upload';
+import type { ItemRecord, TaskLedger } from './taskLedger';
 
-/** What the items of one execution share, as one item's operation sees it. */
+/** What one item's operation sees of the execution it runs in. */
 export interface RunContext {
 	/** This item's signal: aborts when the execution is stopped or the node is about to fail. */
 	signal: AbortSignal;
 	uploads: UploadSession;
-	/** Task ids by item, so a failing run can say what it leaves behind. */
-	submittedTasks: Map<number, string>;
+	/** Task and download slots shared by the execution's items, and the task durations they learnt. */
+	pacing: TaskPacing;
+	/** This item's record: the task an earlier try already paid for, and where a new task id is written at once. */
+	record: ItemRecord;
+	/** Called as soon as WaveSpeed gives the item's task id: the task is billed from then on. */
+	onSubmitted(taskId: string): void;
 	/** Called by an AI agent as a tool: output stays compact JSON (agents take no binary data). */
 	isToolCall: boolean;
 }
@@ -17,17 +24,29 @@ export interface RunContext {
  * and request of every item onto it (Node warns past 10); this way each signal has one or two.
  */
 export class Run {
-	readonly uploads = createUploadSession();
-	readonly submittedTasks = new Map<number, string>();
 	private readonly running = new Set<AbortController>();
 	private stopped = false;
-	private readonly onExecutionStopped = () => this.stop();
+	/** The execution itself was stopped (Stop button, execution timeout), not just this node failing fast. */
+	private executionStopped = false;
+	private readonly onExecutionStopped = () => {
+		this.executionStopped = true;
+		this.stop();
+	};
+
+	readonly pacing: TaskPacing;
 
 	constructor(
+		readonly ledger: TaskLedger,
+		maxConcurrency: number,
 		private readonly executionSignal: AbortSignal | undefined,
 		readonly isToolCall = false,
 	) {
-		if (executionSignal?.aborted) this.stop();
+		this.pacing = {
+			taskSlots: new TaskSlots(maxConcurrency),
+			downloadSlots: new TaskSlots(maxConcurrency),
+			durations: new DurationModel(),
+		};
+		if (executionSignal?.aborted) this.onExecutionStopped();
 		executionSignal?.addEventListener('abort', this.onExecutionStopped, { once: true });
 	}
 
@@ -40,22 +59,31 @@ export class Run {
 		return this.stopped;
 	}
 
+	get wasExecutionStopped(): boolean {
+		return this.executionStopped;
+	}
+
 	/** No new item starts, and running items are told to end. */
 	stop(): void {
 		this.stopped = true;
 		for (const controller of this.running) controller.abort();
 	}
 
-	async runItem<T>(work: (context: RunContext) => Promise<T>): Promise<T> {
+	async runItem<T>(itemIndex: number, work: (context: RunContext) => Promise<T>): Promise<T> {
 		const controller = new AbortController();
 		if (this.stopped) controller.abort();
 		this.running.add(controller);
 		try {
-			const { uploads, submittedTasks, isToolCall } = this;
-			return await work({ signal: controller.signal, uploads, submittedTasks, isToolCall });
+			return await work({
+				signal: controller.signal,
+				uploads: this.ledger.uploads,
+				pacing: this.pacing,
+				record: this.ledger.get(itemIndex),
+				onSubmitted: (taskId) => this.ledger.recordSubmitted(itemIndex, taskId),
+				isToolCall: this.isToolCall,
+			});
 		} finally {
 			this.running.delete(controller);
 		}
 	}
 }
-

@@ -29,3 +29,88 @@ export async function runPool<T>(
 	await Promise.all(Array.from({ length: lanes }, async () => await lane()));
 	return results;
 }
+
+/**
+ * Slots for tasks running at WaveSpeed: what an account's concurrency limit counts. The limit starts at Max
+ * Concurrency, drops to what is running when WaveSpeed refuses one more task, and climbs back by one after four
+ * waves of accepted submits, so a capped account costs few refused submits and no extra time.
+ */
+export class TaskSlots {
+	private running = 0;
+	/** Holders whose task WaveSpeed accepted: what the account's limit counts (in-flight submits may yet be refused). */
+	private confirmed = 0;
+	private limit: number;
+	private acceptedSinceChange = 0;
+	private readonly waiters = new Set<() => void>();
+
+	constructor(private readonly maxLimit: number) {
+		this.limit = maxLimit;
+	}
+
+	get currentLimit(): number {
+		return this.limit;
+	}
+
+	get runningCount(): number {
+		return this.running;
+	}
+
+	/** Tasks of ours that WaveSpeed accepted and that still run. */
+	get confirmedCount(): number {
+		return this.confirmed;
+	}
+
+	/** Waits for a free slot; false when `signal` aborts or `deadlineMs` (epoch ms) comes first. */
+	async acquire(signal?: AbortSignal, deadlineMs?: number): Promise<boolean> {
+		if (signal?.aborted) return false;
+		if (this.running < this.limit) {
+			this.running++;
+			return true;
+		}
+		const stops = [signal, deadlineMs === undefined ? undefined : AbortSignal.timeout(Math.max(0, deadlineMs - Date.now()))];
+		const giveUp = AbortSignal.any(stops.filter((stop): stop is AbortSignal => stop !== undefined));
+		while (this.running >= this.limit && !giveUp.aborted) {
+			await new Promise<void>((resolve) => {
+				const done = () => {
+					giveUp.removeEventListener('abort', done);
+					this.waiters.delete(done);
+					resolve();
+				};
+				giveUp.addEventListener('abort', done, { once: true });
+				this.waiters.add(done);
+			});
+		}
+		if (giveUp.aborted) return false;
+		this.running++;
+		return true;
+	}
+
+	/** Gives a slot back; `wasAccepted` when WaveSpeed had taken the task held in it. */
+	release(wasAccepted = false): void {
+		this.running = Math.max(0, this.running - 1);
+		if (wasAccepted) this.confirmed = Math.max(0, this.confirmed - 1);
+		this.wake();
+	}
+
+	/** WaveSpeed took the task in a held slot: after four waves at a lowered limit, try one more. */
+	accepted(): void {
+		this.confirmed++;
+		if (this.limit >= this.maxLimit) return;
+		this.acceptedSinceChange++;
+		if (this.acceptedSinceChange >= 4 * this.limit) {
+			this.limit++;
+			this.acceptedSinceChange = 0;
+			this.wake();
+		}
+	}
+
+	/** WaveSpeed refused a task (429) while `confirmed` of ours ran there: that is the account's cap. */
+	refused(): void {
+		this.limit = Math.max(1, Math.min(this.limit, this.confirmed));
+		this.acceptedSinceChange = 0;
+	}
+
+	private wake(): void {
+		for (const waiter of [...this.waiters]) waiter();
+	}
+}

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+
 import type { IExecuteFunctions } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
 
 import type { BinaryStream } from './types';
 
@@ -11,10 +14,20 @@ export interface BinaryImage {
 	mimeType: string;
 	fileName: string;
 	sizeBytes: number;
-	/** Same key, same bytes: the stored binary's id, or a hash of bytes held in memory. */
-	contentKey: string;
+	/**
+	 * What the upload de-duplicates by, read when the image is uploaded rather than when it is checked (a batch is
+	 * checked whole before anything is sent, and only first bytes are read then): the SHA-256 of the bytes, and the
+	 * bytes themselves where n8n holds them in memory, compared on a hit.
+	 */
+	identify(): Promise<ImageIdentity>;
 	/** The bytes: a fresh stream each call where n8n stores them by id (filesystem, S3), else the buffer. */
 	open(): Promise<Buffer | BinaryStream>;
+}
+
+export interface ImageIdentity {
+	/** Same key, same bytes: the type and the SHA-256 of the bytes. */
+	contentKey: string;
+	bytes?: Buffer;
 }
 
 export const BINARY_PROPERTIES_PARAMETER = 'Input Binary Fields';
@@ -22,8 +35,9 @@ export const IMAGE_URLS_PARAMETER = 'Image URLs';
 const SNIFF_BYTES = 16;
 
 /**
- * Reads each named binary field of the item through n8n's helpers. Binaries n8n stores by id are streamed, so a
- * batch of large images is never held in memory at once; in-memory ones are already buffers.
+ * Checks each named binary field of the item through n8n's helpers: present, and a PNG, JPEG or WEBP by its first
+ * bytes. Only those bytes are read here (a stream's head, or the start of in-memory base64), so checking a batch of
+ * large images holds none of them in memory.
  */
 export async function readBinaryImages(
 	ctx: IExecuteFunctions,
@@ -45,7 +59,7 @@ export async function readBinaryImages(
 		const metadata = ctx.helpers.assertBinaryData(itemIndex, field);
 		const source = metadata.id
 			? await describeStoredBinary(ctx, metadata.id)
-			: await describeBufferedBinary(await ctx.helpers.getBinaryDataBuffer(itemIndex, field));
+			: describeBufferedBinary(metadata.data, async () => await ctx.helpers.getBinaryDataBuffer(itemIndex, field));
 		const mimeType = sniffImageMimeType(source.head);
 		if (!mimeType) {
 			throw parameterError(
@@ -62,7 +76,10 @@ export async function readBinaryImages(
 			mimeType,
 			fileName: metadata.fileName || `${field}.${extension}`,
 			sizeBytes: source.sizeBytes,
-			contentKey: `${mimeType}:${source.contentKey}`,
+			identify: once(async () => {
+				const { contentKey, bytes } = await source.identify();
+				return { contentKey: `${mimeType}:${contentKey}`, ...(bytes ? { bytes } : {}) };
+			}),
 			open: source.open,
 		});
 	}
@@ -72,29 +89,52 @@ export async function readBinaryImages(
 interface BinarySource {
 	head: Buffer;
 	sizeBytes: number;
-	contentKey: string;
+	identify(): Promise<ImageIdentity>;
 	open(): Promise<Buffer | BinaryStream>;
 }
 
-async function describeBufferedBinary(bytes: Buffer): Promise<BinarySource> {
-	return { head: bytes.subarray(0, SNIFF_BYTES), sizeBytes: bytes.length, contentKey: hashBytes(bytes), open: async () => bytes };
+/** In n8n's memory mode the item holds base64: its first characters give the first bytes without decoding the rest. */
+function describeBufferedBinary(base64: string, open: () => Promise<Buffer>): BinarySource {
+	const head = Buffer.from(base64.slice(0, Math.ceil(SNIFF_BYTES / 3) * 4), 'base64');
+	const identify = async () => {
+		const bytes = await open();
+		return { contentKey: await hashBytes(bytes), bytes };
+	};
+	return { head, sizeBytes: Buffer.byteLength(base64, 'base64'), identify, open };
 }
 
+/** Stored by id: the first bytes now; the hash in one streamed pass at upload time, never all of it in memory. */
 async function describeStoredBinary(ctx: IExecuteFunctions, binaryId: string): Promise<BinarySource> {
 	const open = async () => await ctx.helpers.getBinaryStream(binaryId);
 	const { fileSize } = await ctx.helpers.getBinaryMetadata(binaryId);
-	return { head: await readHeadBytes(await open(), SNIFF_BYTES), sizeBytes: Number(fileSize), contentKey: `id:${binaryId}`, open };
+	const identify = async () => {
+		const hash = createHash('sha256');
+		for await (const chunk of await open()) hash.update(chunk as Buffer);
+		return { contentKey: `sha256:${hash.digest('hex')}` };
+	};
+	return { head: await readHeadBytes(await open(), SNIFF_BYTES), sizeBytes: Number(fileSize), identify, open };
 }
 
-/** Two 32-bit hashes and the length: enough to tell apart the images of one execution. */
-export function hashBytes(bytes: Buffer): string {
-	let fnv = 0x811c9dc5;
-	let mix = 0x9747b28c;
-	for (let index = 0; index < bytes.length; index++) {
-		fnv = Math.imul(fnv ^ bytes[index], 0x01000193);
-		mix = Math.imul(mix ^ bytes[index], 0x5bd1e995) ^ (mix >>> 15);
+/** The first call's promise, for every call. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+	let made: Promise<T> | undefined;
+	return async () => await (made ??= make());
+}
+
+/** Bytes hashed between two turns of the event loop. */
+const HASH_SLICE_BYTES = 1024 * 1024;
+
+/**
+ * SHA-256 of bytes in memory, so a crafted collision cannot hand one item another's upload. Hashed a slice at a time,
+ * letting the event loop run in between: a 20 MB image does not hold up the other items of the execution.
+ */
+export async function hashBytes(bytes: Buffer): Promise<string> {
+	const hash = createHash('sha256');
+	for (let offset = 0; offset < bytes.length; offset += HASH_SLICE_BYTES) {
+		if (offset > 0) await sleep(0);
+		hash.update(bytes.subarray(offset, offset + HASH_SLICE_BYTES));
 	}
-	return `${bytes.length}:${(fnv >>> 0).toString(16)}${(mix >>> 0).toString(16)}`;
+	return `sha256:${hash.digest('hex')}`;
 }
 
 /** The image type from the file's first bytes; the declared mime type of a binary is often wrong or generic. */
@@ -109,14 +149,33 @@ export function sniffImageMimeType(bytes: Buffer): (typeof ACCEPTED_IMAGE_MIME_T
 	return undefined;
 }
 
-/** Splits "a, b" or one URL a line, or takes the array an expression returned. */
+/**
+ * One entry a line; on a line, entries separated by commas. On a line of URLs a comma separates only where the next
+ * entry starts with http:// or https://, since CDN URLs carry commas in their paths (Cloudinary's
+ * `w_400,h_300,c_fill`) and a `data:` URI has one before its data. An expression's array is taken as it is.
+ */
 export function parseList(value: unknown): string[] {
-	const parts = Array.isArray(value) ? value.flat() : String(value ?? '').split(/[\n,]/);
+	const parts = Array.isArray(value) ? value.flat() : String(value ?? '').split(/\r?\n/).flatMap(splitLine);
 	return parts.map((part) => String(part ?? '').trim()).filter((part) => part !== '');
 }
 
+function splitLine(line: string): string[] {
+	const startsWithScheme = /^\s*[a-z][a-z0-9+.-]*:/i.test(line);
+	return line.split(startsWithScheme ? /,(?=\s*(?:https?:\/\/|$))/i : ',');
+}
+
 export function validateImageUrls(ctx: IExecuteFunctions, itemIndex: number, urls: string[]): string[] {
-	for (const url of urls) {
+	for (const [index, url] of urls.entries()) {
+		if (/^data:/i.test(url)) {
+			throw parameterError(
+				ctx.getNode(),
+				itemIndex,
+				IMAGE_URLS_PARAMETER,
+				`Image ${index + 1} is a data: URI ("${shorten(url)}"), not a URL WaveSpeed can download`,
+				'Turn it into binary data first (for example with the "Convert to File" node) and choose Image Source ' +
+					'"Binary Data" or "Binary Data and URLs": the node uploads binary images itself.',
+			);
+		}
 		let protocol = '';
 		try {
 			protocol = new URL(url).protocol;
@@ -128,12 +187,16 @@ export function validateImageUrls(ctx: IExecuteFunctions, itemIndex: number, url
 				ctx.getNode(),
 				itemIndex,
 				IMAGE_URLS_PARAMETER,
-				`"${url}" is not an http(s) URL`,
+				`"${shorten(url)}" is not an http(s) URL`,
 				'WaveSpeed downloads each URL itself, so it must be a public http:// or https:// address.',
 			);
 		}
 	}
 	return urls;
+}
+
+function shorten(text: string): string {
+	return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 export function validateImageCount(ctx: IExecuteFunctions, itemIndex: number, count: number, parameter: string): void {

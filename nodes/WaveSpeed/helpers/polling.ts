@@ -3,26 +3,22 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { sleepUnlessAborted } from '../transport/sleep';
 import { taskError, withTaskId } from './itemErrors';
 import { fetchTask } from './task';
-import { isTerminal } from './taskStatus';
+import type { DurationModel } from './pollSchedule';
+import { getNextPollDelayMs } from './pollSchedule';
+import { COMPLETED_STATUS, isTerminal } from './taskStatus';
 import type { Task } from './types';
-
-/** Long tasks are polled less often, up to this; WaveSpeed asks image clients for 2 s or slower. */
-export const MAX_GROWN_POLL_INTERVAL_MS = 10_000;
-/** The interval grows by one base interval per minute of waiting. */
-const GROWTH_PERIOD_MS = 60_000;
 
 export interface WaitOptions {
 	itemIndex: number;
 	pollIntervalMs: number;
-	/** Bounds the whole wait of the item, counted from `startedAtMs`. */
+	/** Bounds the whole wait of the item, counted from `startedAtMs`, unless the item's own `deadlineMs` is given. */
 	timeoutMs: number;
+	/** When the task was submitted: the schedule counts from here. */
 	startedAtMs: number;
+	deadlineMs?: number;
 	signal?: AbortSignal;
-}
-
-export function getPollIntervalMs(baseMs: number, elapsedMs: number): number {
-	const grownMs = baseMs * (1 + Math.max(0, elapsedMs) / GROWTH_PERIOD_MS);
-	return Math.round(Math.min(Math.max(baseMs, MAX_GROWN_POLL_INTERVAL_MS), grownMs));
+	/** What this execution learnt of tasks of the same kind (model, resolution, quality), and where to add this one. */
+	learning?: { model: DurationModel; kind: string };
 }
 
 /**
@@ -31,7 +27,7 @@ export function getPollIntervalMs(baseMs: number, elapsedMs: number): number {
  */
 export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: WaitOptions): Promise<Task> {
 	const { itemIndex, signal } = options;
-	const deadlineMs = options.startedAtMs + options.timeoutMs;
+	const deadlineMs = options.deadlineMs ?? options.startedAtMs + options.timeoutMs;
 	let current = task;
 
 	const timedOut = () =>
@@ -43,11 +39,18 @@ export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: W
 			`The task may still finish. Use the "Get Result" operation with task ID ${current.id} to collect it, or raise the "Timeout" option.`,
 		);
 
+	const elapsedMs = () => Date.now() - options.startedAtMs;
+	const { learning } = options;
+	let lastRunningMs = elapsedMs();
 	while (!isTerminal(current.status)) {
 		const remainingMs = deadlineMs - Date.now();
 		if (remainingMs <= 0) throw timedOut();
-		const intervalMs = getPollIntervalMs(options.pollIntervalMs, Date.now() - options.startedAtMs);
-		await sleepUnlessAborted(Math.min(intervalMs, remainingMs), signal);
+		const delayMs = getNextPollDelayMs({
+			elapsedMs: elapsedMs(),
+			baseIntervalMs: options.pollIntervalMs,
+			expectedDoneMs: learning?.model.expectedDoneMs(learning.kind),
+		});
+		await sleepUnlessAborted(Math.min(delayMs, remainingMs), signal);
 		if (signal?.aborted) {
 			throw taskError(
 				ctx.getNode(),
@@ -59,7 +62,12 @@ export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: W
 		}
 		const taskId = current.id;
 		try {
+			const polledAtMs = elapsedMs();
 			current = await fetchTask(ctx, taskId, itemIndex, signal, deadlineMs);
+			if (!isTerminal(current.status)) lastRunningMs = polledAtMs;
+			else if (learning && current.status === COMPLETED_STATUS) {
+				learning.model.record(learning.kind, { reportedMs: current.timings?.inference, lastRunningMs, firstDoneMs: polledAtMs });
+			}
 		} catch (error) {
 			// Retries that ran into the limit: the task may still finish, as with any time-out.
 			if (Date.now() >= deadlineMs - 50 && !signal?.aborted) throw timedOut();

@@ -19,6 +19,10 @@ export interface SubmitOptions {
 	signal?: AbortSignal;
 	/** Sync mode: WaveSpeed holds the reply until the task ends (or its own wait runs out). */
 	syncTimeoutMs?: number;
+	/** No retry waits past this time (epoch ms). A held sync-mode reply is still awaited in full (see above). */
+	deadlineMs?: number;
+	/** False: a 429 is reported at once (the caller waits for a task slot instead of backing off blindly). */
+	retryRateLimit?: boolean;
 }
 
 /**
@@ -44,6 +48,8 @@ export async function submitTask(
 		itemIndex: options.itemIndex,
 		signal: options.signal,
 		body: { ...request, ...(sync ? { enable_sync_mode: true } : {}) },
+		deadlineMs: options.deadlineMs,
+		retryRateLimit: options.retryRateLimit,
 		timeoutMs: sync ? Math.max(options.syncTimeoutMs!, MIN_SYNC_REPLY_WAIT_MS) + SYNC_REPLY_MARGIN_MS : undefined,
 	});
 }

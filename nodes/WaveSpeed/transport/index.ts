@@ -1,13 +1,20 @@
-import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+	JsonObject,
+} from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Envelope } from '../helpers/types';
+import { readBaseUrl } from './baseUrl';
 import type { RequestKind } from './retry';
 import { mayHaveCreatedTask, parseRetryAfterMs } from './retry';
 import { AttemptFailure, Cancelled, withRetries } from './retryLoop';
 
 export const CREDENTIAL_TYPE = 'wavespeedApi';
-export const DEFAULT_BASE_URL = 'https://api.wavespeed.ai';
 const DEFAULT_API_TIMEOUT_MS = 60_000;
 
 export interface ApiCall {
@@ -22,6 +29,8 @@ export interface ApiCall {
 	signal?: AbortSignal;
 	/** No attempt, and no wait before one, goes past this time (epoch ms). */
 	deadlineMs?: number;
+	/** False: a 429 fails the call at once, with WaveSpeed's Retry-After in the error (see getRetryAfterMs). */
+	retryRateLimit?: boolean;
 }
 
 /** Why a call failed, for callers that react to it (a 404 on the upload route, an unknown task id). */
@@ -36,13 +45,13 @@ export function getHttpStatus(error: unknown): number | undefined {
  */
 export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Promise<T> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE, call.itemIndex);
-	const baseUrl = String(credentials.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
+	const baseUrl = readBaseUrl(ctx, credentials, call.itemIndex);
 	const apiKey = String(credentials.apiKey ?? '');
 
 	const sendOnce = async (): Promise<T> => {
 		const timeoutMs = call.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
 		const remainingMs = call.deadlineMs === undefined ? timeoutMs : Math.max(1, call.deadlineMs - Date.now());
-		const request = ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+		const options: IHttpRequestOptions = {
 			method: call.method,
 			url: `${baseUrl}${call.path}`,
 			body: call.body,
@@ -56,17 +65,25 @@ export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Prom
 			// A redirect would carry the key to whatever host it names (n8n re-adds it across origins by default).
 			disableFollowRedirect: true,
 			sendCredentialsOnCrossOriginRedirect: false,
-			// A submit is never aborted half-way: its reply says whether a billed task exists.
-			abortSignal: call.kind === 'submit' ? undefined : call.signal,
-		}) as Promise<IN8nHttpFullResponse>;
-		// n8n swaps our signal for the execution's own, so a fail-fast abort would wait for a slow reply. A submit is
-		// let finish: its task id must be known, because the task exists and is billed.
-		const response = call.kind === 'submit' ? await request : await abandonOnAbort(request, call.signal);
-		return unwrapEnvelope<T>(response);
+			abortSignal: call.signal,
+		};
+		if (call.kind === 'submit') {
+			// A submit is never aborted half-way: its reply says whether a billed task exists, and which. n8n's
+			// httpRequestWithAuthentication replaces any abort signal with the execution's, so a Stop would cut the reply
+			// off after WaveSpeed created the task. The submit therefore goes through the plain helper, with the same
+			// Bearer header the credential's `authenticate` sets, no signal, and only its own timeout.
+			const headers = { ...(call.headers ?? {}), Authorization: `Bearer ${apiKey}` };
+			const submit = ctx.helpers.httpRequest({ ...options, headers, abortSignal: undefined });
+			return unwrapEnvelope<T>((await submit) as IN8nHttpFullResponse);
+		}
+		const request = ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options);
+		// n8n swaps our signal for the execution's own, so a fail-fast abort would wait for a slow reply: abandon it.
+		return unwrapEnvelope<T>(await abandonOnAbort(request as Promise<IN8nHttpFullResponse>, call.signal));
 	};
 
 	try {
-		return await withRetries({ kind: call.kind, signal: call.signal, deadlineMs: call.deadlineMs }, sendOnce);
+		const { kind, signal, deadlineMs, retryRateLimit } = call;
+		return await withRetries({ kind, signal, deadlineMs, retryRateLimit }, sendOnce);
 	} catch (error) {
 		throw toNodeError(ctx, call, error, apiKey);
 	}
@@ -143,7 +160,8 @@ function toNodeError(ctx: IExecuteFunctions, call: ApiCall, error: unknown, apiK
 	let message: string;
 	let description: string | undefined;
 
-	if (call.kind === 'submit' && mayHaveCreatedTask(failure)) {
+	const submitOutcomeUnknown = call.kind === 'submit' && mayHaveCreatedTask(failure);
+	if (submitOutcomeUnknown) {
 		message = `WaveSpeed may have created this task, but its reply was lost: ${serverMessage}`;
 		description =
 			'The task was not submitted again, so it is not billed twice. Check your WaveSpeed dashboard for a task ' +
@@ -165,13 +183,29 @@ function toNodeError(ctx: IExecuteFunctions, call: ApiCall, error: unknown, apiK
 		message = `WaveSpeed could not be reached${tries}: ${serverMessage}`;
 	}
 
+	let nodeError: NodeApiError | NodeOperationError;
 	if (failure.type === 'network') {
 		const withCode = [description, `Network error code: ${failure.code}.`].filter(Boolean).join(' ');
-		return new NodeOperationError(ctx.getNode(), message, { description: withCode, itemIndex: call.itemIndex });
+		nodeError = new NodeOperationError(ctx.getNode(), message, { description: withCode, itemIndex: call.itemIndex });
+	} else {
+		nodeError = new NodeApiError(
+			ctx.getNode(),
+			{ message, description: description ?? '' } as JsonObject,
+			{ message, description, httpCode: statusCode ? String(statusCode) : undefined, itemIndex: call.itemIndex },
+		);
 	}
-	return new NodeApiError(
-		ctx.getNode(),
-		{ message, description: description ?? '' } as JsonObject,
-		{ message, description, httpCode: statusCode ? String(statusCode) : undefined, itemIndex: call.itemIndex },
-	);
+	if (submitOutcomeUnknown) nodeError.context.submitOutcomeUnknown = true;
+	if (error.retryAfterMs !== undefined) nodeError.context.retryAfterMs = error.retryAfterMs;
+	return nodeError;
+}
+
+/** How long WaveSpeed asked to wait (Retry-After) before a call failed, if it said. */
+export function getRetryAfterMs(error: unknown): number | undefined {
+	const value = (error as { context?: { retryAfterMs?: unknown } } | undefined)?.context?.retryAfterMs;
+	return typeof value === 'number' ? value : undefined;
+}
+
+/** A submit failed after it may have reached WaveSpeed: a billed task may exist whose id nobody knows. */
+export function isSubmitOutcomeUnknown(error: unknown): boolean {
+	return (error as { context?: { submitOutcomeUnknown?: unknown } } | undefined)?.context?.submitOutcomeUnknown === true;
 }

@@ -71,7 +71,8 @@ export function parseRetryAfterMs(value: unknown, nowMs: number): number | undef
 
 /**
  * Exponential backoff with "equal jitter" (half fixed, half random) so a batch that hit the limit together does
- * not come back together. A Retry-After from the server wins, capped so a bad header cannot stall the item.
+ * not come back together. A Retry-After from the server is a minimum: it lengthens the wait, capped so a bad header
+ * cannot stall the item, but never shortens it (`Retry-After: 0` or a past date would make a busy loop).
  */
 export function getRetryDelayMs(
 	attempt: number,
@@ -79,7 +80,8 @@ export function getRetryDelayMs(
 	retryAfterMs: number | undefined,
 	random: () => number = Math.random,
 ): number {
-	if (retryAfterMs !== undefined) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
 	const exponentialMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-	return Math.round(exponentialMs / 2 + random() * (exponentialMs / 2));
+	const backoffMs = Math.round(exponentialMs / 2 + random() * (exponentialMs / 2));
+	if (retryAfterMs === undefined) return backoffMs;
+	return Math.min(Math.max(retryAfterMs, backoffMs), MAX_RETRY_AFTER_MS);
 }

@@ -55,6 +55,8 @@ export interface RetryOptions {
 	policy?: RetryPolicy;
 	/** No retry waits past this time (epoch ms): the last failure is reported instead. */
 	deadlineMs?: number;
+	/** False: a 429 is not retried here (the caller has its own way to wait). */
+	retryRateLimit?: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function withRetries<T>(options: RetryOptions, attempt: () => Promi
 		const isRateLimit = failure.failure.type === 'status' && failure.failure.statusCode === 429;
 		const maxAttempts = isRateLimit ? RATE_LIMIT_MAX_ATTEMPTS : policy.maxAttempts;
 		if (!isRetryable(options.kind, failure.failure) || failure.attempts >= maxAttempts) throw failure;
+		if (isRateLimit && options.retryRateLimit === false) throw failure;
 		if (options.signal?.aborted) throw new Cancelled();
 		const delayMs = getRetryDelayMs(attemptIndex, policy, failure.retryAfterMs);
 		if (options.deadlineMs !== undefined && Date.now() + delayMs >= options.deadlineMs) {

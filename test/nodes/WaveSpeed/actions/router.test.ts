@@ -58,7 +58,7 @@ describe('router', () => {
 		expect(error?.description).toContain('use "Get Result" to collect them');
 	});
 
-	it('without Continue On Fail, submits nothing after the first bad item', async () => {
+	it('without Continue On Fail, one bad item in the batch fails the node before any request', async () => {
 		const prompts = ['ok', '   ', 'ok', 'ok', 'ok', 'ok'];
 		const params = editParams({ prompt: (i: number) => prompts[i], options: { pollInterval: 0.5, maxConcurrency: 1 } });
 		const error = await runNode(createExecuteContext(contextFor(fake, params, { items: pngItems(6) }))).then(
@@ -66,7 +66,8 @@ describe('router', () => {
 			(e: Error) => e,
 		);
 		expect(error?.message).toBe('The prompt is empty [item 1, parameter "Prompt"]');
-		expect(fake.tasks.size).toBe(1);
+		expect(fake.tasks.size).toBe(0);
+		expect(fake.requests).toHaveLength(0);
 	});
 
 	// Regression for 'type': Agent 3 runs a tool as an ordinary node typed waveSpeedTool, whose isToolExecution() is false.

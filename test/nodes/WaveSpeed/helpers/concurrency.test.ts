@@ -1,4 +1,4 @@
-import { runPool } from '../../../../nodes/WaveSpeed/helpers/concurrency';
+import { TaskSlots, runPool } from '../../../../nodes/WaveSpeed/helpers/concurrency';
 
 describe('runPool', () => {
 	it('keeps results in index order and never runs more than the limit at once', async () => {
@@ -29,5 +29,50 @@ describe('runPool', () => {
 		);
 		expect(results.filter((result) => result !== undefined).length).toBeLessThan(6);
 		expect(results[5]).toBeUndefined();
+	});
+});
+
+describe('TaskSlots', () => {
+	it('hands out at most the limit, and the next waiter gets a released slot', async () => {
+		const slots = new TaskSlots(2);
+		expect(await slots.acquire()).toBe(true);
+		expect(await slots.acquire()).toBe(true);
+		let third = false;
+		const waiting = slots.acquire().then((got) => (third = got));
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(third).toBe(false);
+		slots.release();
+		await waiting;
+		expect(third).toBe(true);
+		expect(slots.runningCount).toBe(2);
+	});
+
+	it('gives up waiting at the deadline or on abort', async () => {
+		const slots = new TaskSlots(1);
+		await slots.acquire();
+		expect(await slots.acquire(undefined, Date.now() + 20)).toBe(false);
+		const controller = new AbortController();
+		const waiting = slots.acquire(controller.signal);
+		controller.abort();
+		expect(await waiting).toBe(false);
+		expect(slots.runningCount).toBe(1);
+	});
+
+	it('drops to what WaveSpeed accepted when it refuses a task, and climbs back after four accepted waves', async () => {
+		const slots = new TaskSlots(4);
+		for (let held = 0; held < 3; held++) await slots.acquire();
+		slots.accepted();
+		slots.accepted();
+		slots.release(); // the third was refused with two of ours running: the account allows 2
+		slots.refused();
+		expect(slots.currentLimit).toBe(2);
+		for (let accepted = 0; accepted < 7; accepted++) slots.accepted();
+		expect(slots.currentLimit).toBe(2);
+		slots.accepted();
+		expect(slots.currentLimit).toBe(3);
+		// Refused with nothing else running (a per-minute limit): one at a time, never zero.
+		const lone = new TaskSlots(3);
+		lone.refused();
+		expect(lone.currentLimit).toBe(1);
 	});
 });

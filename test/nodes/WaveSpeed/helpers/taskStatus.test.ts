@@ -1,16 +1,4 @@
-import { MAX_GROWN_POLL_INTERVAL_MS, getPollIntervalMs } from '../../../../nodes/WaveSpeed/helpers/polling';
 import { describeFailure, isFailed, isTerminal } from '../../../../nodes/WaveSpeed/helpers/taskStatus';
-
-describe('poll interval', () => {
-	it('starts at the configured interval and grows for long tasks, up to a cap', () => {
-		expect(getPollIntervalMs(2000, 0)).toBe(2000);
-		expect(getPollIntervalMs(2000, 30_000)).toBe(3000);
-		expect(getPollIntervalMs(2000, 120_000)).toBe(6000);
-		expect(getPollIntervalMs(2000, 3_600_000)).toBe(MAX_GROWN_POLL_INTERVAL_MS);
-		// An interval set above the cap is kept as it is.
-		expect(getPollIntervalMs(30_000, 600_000)).toBe(30_000);
-	});
-});
 
 describe('task status', () => {
 	it('knows the terminal statuses, including the undocumented ones', () => {

@@ -1,0 +1,21 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import type { RunContext } from './runContext';
+
+/** What every operation's prepare step knows of the execution. */
+export interface PrepareContext {
+	isToolCall: boolean;
+}
+
+/**
+ * Every operation comes in two halves. `prepare` reads and checks one item's parameters and inputs and sends nothing;
+ * the router runs it for the whole batch first, so bad input anywhere costs nothing. `execute` does the work for one
+ * prepared item.
+ */
+export interface OperationModule<Job extends { itemIndex: number }> {
+	description: INodeProperties[];
+	/** Submits tasks, and so takes the execution's task slots (Max Concurrency) rather than one pool place an item. */
+	holdsTaskSlots?: boolean;
+	prepare(this: IExecuteFunctions, itemIndex: number, context: PrepareContext): Promise<Job>;
+	execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData>;
+}

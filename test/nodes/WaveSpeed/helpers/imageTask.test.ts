@@ -1,0 +1,43 @@
+/** How image tasks share WaveSpeed: task slots, the account's concurrency limit, and the item's Timeout around it all. */
+import { contextFor, editParams, pngItems } from '../../../support/builders';
+import { createExecuteContext, runNode } from '../../../support/executeContext';
+import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
+import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
+
+describe('image tasks', () => {
+	let fake: FakeWaveSpeed;
+	useFakeWaveSpeed((started) => (fake = started), { inferenceMs: 300 });
+
+	it('a submit refused with 429 for ever ends at the item\'s Timeout, saying no task was created', async () => {
+		fake.faults.push({ route: 'submit', kind: 'status', status: 429, retryAfterSeconds: 1 });
+		const params = editParams({ imageSource: 'url', imageUrls: 'https://example.com/a.png', options: { pollInterval: 0.5, timeout: 3 } });
+		const startedMs = Date.now();
+		const [item] = await runNode(createExecuteContext(contextFor(fake, params, { continueOnFail: true })));
+		const elapsedMs = Date.now() - startedMs;
+		expect(item.json.error).toBe('No task was created within the 3 s Timeout: WaveSpeed refused it 3 time(s) (429, too many tasks at once)');
+		expect(fake.tasks.size).toBe(0);
+		// Not a performance figure: before, the same submit went on for 12 attempts (about 12 s here, minutes without Retry-After).
+		expect(elapsedMs).toBeLessThan(3000 + 2000);
+	});
+
+	it('Max Concurrency 4 against an account capped at 2 tasks: 10 tasks, at most 13 submits, never more than 2 running', async () => {
+		fake.options.maxConcurrentTasks = 2;
+		const params = editParams({ options: { pollInterval: 0.5, timeout: 60, maxConcurrency: 4 } });
+		const output = await runNode(createExecuteContext(contextFor(fake, params, { items: pngItems(10) })));
+		expect(output.map((item) => item.json.status)).toEqual(Array(10).fill('completed'));
+		expect(fake.tasks.size).toBe(10);
+		expect(fake.countRequests('submit')).toBeLessThanOrEqual(13);
+		expect(fake.peakRunningTasks).toBeLessThanOrEqual(2);
+	});
+
+	it('a slow download does not hold a task slot: the next task is submitted while it runs', async () => {
+		fake.faults.push({ route: 'download', kind: 'delay', delayMs: 1500, times: 1 });
+		const params = editParams({ options: { pollInterval: 0.5, timeout: 60, maxConcurrency: 1 } });
+		await runNode(createExecuteContext(contextFor(fake, params, { items: pngItems(2) })));
+		const [firstDownload] = fake.requests.filter((request) => request.route === 'download');
+		const submits = fake.requests.filter((request) => request.route === 'submit');
+		expect(submits).toHaveLength(2);
+		// The second submit came before the first item's (delayed) download was answered.
+		expect(submits[1].atMs).toBeLessThan(firstDownload.atMs + 1500);
+	});
+});

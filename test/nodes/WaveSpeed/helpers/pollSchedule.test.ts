@@ -1,0 +1,92 @@
+import {
+	DurationModel,
+	MAX_GROWN_POLL_INTERVAL_MS,
+	MIN_POLL_SPACING_MS,
+	getNextPollDelayMs,
+	getPollIntervalMs,
+} from '../../../../nodes/WaveSpeed/helpers/pollSchedule';
+
+/** A virtual clock: polls one task that ends at `doneAtMs` with the schedule, and says how many polls it took and when it saw the end. */
+function simulate(doneAtMs: number, baseIntervalMs: number, expectedDoneMs?: number) {
+	let elapsedMs = 0;
+	const pollsAtMs: number[] = [];
+	while (elapsedMs < doneAtMs) {
+		elapsedMs += getNextPollDelayMs({ elapsedMs, baseIntervalMs, expectedDoneMs });
+		pollsAtMs.push(elapsedMs);
+	}
+	const gaps = pollsAtMs.map((atMs, index) => atMs - (pollsAtMs[index - 1] ?? 0));
+	return { polls: pollsAtMs.length, latencyMs: elapsedMs - doneAtMs, minGapMs: Math.min(...gaps) };
+}
+
+describe('poll schedule', () => {
+	it('with nothing learnt: the configured interval, growing for long tasks, up to a cap', () => {
+		expect(getPollIntervalMs(2000, 0)).toBe(2000);
+		expect(getPollIntervalMs(2000, 30_000)).toBe(3000);
+		expect(getPollIntervalMs(2000, 120_000)).toBe(6000);
+		expect(getPollIntervalMs(2000, 3_600_000)).toBe(MAX_GROWN_POLL_INTERVAL_MS);
+		// An interval set above the cap is kept as it is.
+		expect(getPollIntervalMs(30_000, 600_000)).toBe(30_000);
+		expect(getNextPollDelayMs({ elapsedMs: 0, baseIntervalMs: 2000 })).toBe(2000);
+		expect(simulate(5000, 2000)).toEqual({ polls: 3, latencyMs: 1203, minGapMs: 2000 }); // 2 s, 4.07 s, 6.2 s
+	});
+
+	it('once tasks of the kind are known: sleeps through most of the wait, then polls just after the expected end', () => {
+		expect(getNextPollDelayMs({ elapsedMs: 0, baseIntervalMs: 2000, expectedDoneMs: 5000 })).toBe(5050);
+		expect(getNextPollDelayMs({ elapsedMs: 5050, baseIntervalMs: 2000, expectedDoneMs: 5000 })).toBe(MIN_POLL_SPACING_MS);
+		// A task like its peers: one poll, 50 ms after it ended (today: 3 polls, 1 s late).
+		expect(simulate(5000, 2000, 5000)).toEqual({ polls: 1, latencyMs: 50, minGapMs: 5050 });
+		// A little slower than its peers: caught by the dense polls, still within half a second.
+		const slower = simulate(5600, 2000, 5000);
+		expect(slower.latencyMs).toBeLessThanOrEqual(MIN_POLL_SPACING_MS);
+		expect(slower.polls).toBe(3);
+	});
+
+	it('never polls one task more than twice a second', () => {
+		for (const expectedDoneMs of [0, 100, 600, 5000, 60_000]) {
+			for (const doneAtMs of [50, 700, 4900, 5100, 30_000, 200_000]) {
+				expect(simulate(doneAtMs, 500, expectedDoneMs).minGapMs).toBeGreaterThanOrEqual(MIN_POLL_SPACING_MS);
+			}
+		}
+	});
+
+	it('a task far slower than its peers falls back to the growing interval: no more than 3 polls over today', () => {
+		const today = simulate(180_000, 2000);
+		const learnt = simulate(180_000, 2000, 5000);
+		expect(learnt.polls).toBeLessThanOrEqual(today.polls + 3);
+		expect(getNextPollDelayMs({ elapsedMs: 120_000, baseIntervalMs: 2000, expectedDoneMs: 5000 })).toBe(getPollIntervalMs(2000, 120_000));
+	});
+
+	it('on average polls no more than today for a batch of similar tasks', () => {
+		const durations = [4700, 5000, 5100, 5300, 4900, 5000, 5200, 4800, 5050, 5000];
+		const model = new DurationModel();
+		let todayPolls = 0;
+		let learntPolls = 0;
+		for (const doneAtMs of durations) {
+			todayPolls += simulate(doneAtMs, 2000).polls;
+			learntPolls += simulate(doneAtMs, 2000, model.expectedDoneMs('kind')).polls;
+			model.record('kind', { reportedMs: doneAtMs, lastRunningMs: doneAtMs - 400, firstDoneMs: doneAtMs + 100 });
+		}
+		expect(learntPolls).toBeLessThan(todayPolls);
+	});
+});
+
+describe('duration model', () => {
+	it('learns nothing until a task of the kind finished, then the median end', () => {
+		const model = new DurationModel();
+		expect(model.expectedDoneMs('a')).toBeUndefined();
+		model.record('a', { reportedMs: 5000, lastRunningMs: 4000, firstDoneMs: 6000 });
+		model.record('a', { reportedMs: 9000, lastRunningMs: 8000, firstDoneMs: 9500 });
+		model.record('a', { reportedMs: 5200, lastRunningMs: 4000, firstDoneMs: 6000 });
+		expect(model.expectedDoneMs('a')).toBe(5200);
+		expect(model.expectedDoneMs('b')).toBeUndefined();
+	});
+
+	it("keeps WaveSpeed's figure within what the polls saw, and takes the middle without one", () => {
+		const model = new DurationModel();
+		// Reported inference leaves out queueing: the task was still running at 7 s, so it ended after that.
+		model.record('queued', { reportedMs: 5000, lastRunningMs: 7000, firstDoneMs: 8000 });
+		expect(model.expectedDoneMs('queued')).toBe(7000);
+		model.record('silent', { lastRunningMs: 4000, firstDoneMs: 6000 });
+		expect(model.expectedDoneMs('silent')).toBe(5000);
+	});
+});
