@@ -1,14 +1,17 @@
 /**
- * `npm run screenshot`: checks the node in n8n's editor with headless Chromium (/usr/bin/chromium or CHROMIUM_PATH;
- * it can reach localhost only) and saves what it saw to docs/screenshots/. Sets up n8n as `npm start` does (same
- * .cache/demo folder: stop `npm start` first) on a free port, autosave off, and stops it at the end. Exits 1, naming
- * each failed check, if the node is missing from the node panel, has no icon, or a parameter is not shown or hidden.
+ * `npm run screenshot [-- --out DIR] [--work-dir DIR] [--self-test]`: checks the node in n8n's editor with headless
+ * Chromium (/usr/bin/chromium or CHROMIUM_PATH; it can reach localhost only) and saves what it saw to
+ * docs/screenshots/ (or DIR). Sets up n8n as `npm start` does (in .cache/demo unless --work-dir: stop `npm start`
+ * first) on a free port, autosave off, and stops it at the end. Exits 1, naming each failed check, if the node is
+ * missing from the node panel, has no icon, or a parameter is not shown or hidden as designed.
+ * --self-test (what `npm test` runs): afterwards, checks the editor again with one display rule broken in the node
+ * description the editor is served (Image URLs shown whatever the Image Source), and exits 1 unless that is caught.
  */
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 
 import puppeteer from 'puppeteer-core';
 import type { Browser, ElementHandle, Page } from 'puppeteer-core';
@@ -16,8 +19,8 @@ import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { log, setUpDemo } from './lib/demoSetup.ts';
 import type { DemoSetup } from './lib/demoSetup.ts';
 import { findRepoDir, getFreePort, startN8nServer } from './lib/localN8n.ts';
+import { DEMO_OWNER as OWNER, ownerServerEnvironment } from './lib/n8nServer.ts';
 
-const OWNER = { email: 'demo@example.com', password: 'Wavespeed-demo-1' };
 const WORKFLOW_ID = 'wavespeedEditFromFile';
 const NODE_TYPE = 'n8n-nodes-wavespeed.waveSpeed';
 const ICON = 'wavespeed.svg';
@@ -25,24 +28,31 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORT = { width: 1280, height: 1000 }; // tall enough for every Edit Image parameter
 const LABELS = '[data-test-id="ndv"] label.n8n-input-label';
 const ADD_OPTION = '[data-test-id="collection-parameter-add"]';
-const problems: string[] = [];
+// Generous waits: on a loaded 2-core machine a page load or sign-in has taken 30 s. A check that fails costs one
+// UI_SETTLE_MS, and a parameter that does not show or hide in that time is reported.
+const PAGE_LOAD_MS = 120_000;
+const UI_SETTLE_MS = 15_000;
+let problems: string[] = [];
 const startedAt = Date.now();
 
 async function main(): Promise<void> {
-	const shotsDir = join(findRepoDir(), 'docs', 'screenshots');
+	const { values } = parseArgs({ options: { out: { type: 'string' }, 'work-dir': { type: 'string' }, 'self-test': { type: 'boolean' } } });
+	const from = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
+	const shotsDir = values.out ? from(values.out) : join(findRepoDir(), 'docs', 'screenshots');
 	mkdirSync(shotsDir, { recursive: true });
 	const profileDir = mkdtempSync(join(tmpdir(), 'wavespeed-chromium-'));
 	let demo: DemoSetup | undefined;
 	let n8n: ChildProcess | undefined;
 	let browser: Browser | undefined;
 	try {
-		demo = await setUpDemo({});
+		demo = await setUpDemo({ demoDir: values['work-dir'] && from(values['work-dir']) });
 		step('starting n8n…');
 		const port = await getFreePort();
 		n8n = await startN8nServer(demo.install, n8nEnvironment(demo, port), port);
 		step(`n8n is ready on port ${port}; starting Chromium`);
 		browser = await launchBrowser(profileDir);
 		await checkEditor(await browser.newPage(), `http://localhost:${port}`, shotsDir);
+		if (values['self-test'] && !problems.length) await selfTest(browser, `http://localhost:${port}`, shotsDir);
 	} catch (error) {
 		problems.push((error as Error).message);
 	} finally {
@@ -55,18 +65,55 @@ async function main(): Promise<void> {
 	step('all editor checks passed');
 }
 
+/**
+ * Proves the checks can fail: a fresh browser session is served a node description whose Image URLs parameter has
+ * lost its Image Source rule, and the Edit Image check must report it as shown where it should be hidden.
+ */
+async function selfTest(browser: Browser, baseUrl: string, shotsDir: string): Promise<void> {
+	step('self-test: the same checks with Image URLs\' display rule removed from the served node description');
+	const context = await browser.createBrowserContext();
+	const page = await context.newPage();
+	await page.setRequestInterception(true);
+	page.on('request', (request) => {
+		if (!new URL(request.url()).pathname.endsWith('/types/nodes.json')) return void request.continue();
+		void serveBrokenNodeTypes(page, request.url()).then(
+			(body) => request.respond({ status: 200, contentType: 'application/json', body }),
+			(error: Error) => request.respond({ status: 500, contentType: 'text/plain', body: error.message }),
+		);
+	});
+	await checkEditor(page, baseUrl, join(shotsDir, 'self-test'));
+	await context.close();
+	const caught = problems.some((problem) => /^Edit Image: .*should be hidden \[[^\]]*Image URLs/.test(problem));
+	step(`self-test: ${caught ? 'the broken rule was caught' : 'the broken rule was NOT caught'} (${problems.length} problem(s))`);
+	problems = caught ? [] : [`Self-test: a broken display rule (Image URLs shown for binary input) went unnoticed; problems seen: ${problems.join('; ') || 'none'}`];
+}
+
+async function serveBrokenNodeTypes(page: Page, url: string): Promise<string> {
+	const cookie = (await page.browserContext().cookies()).map(({ name, value }) => `${name}=${value}`).join('; ');
+	const response = await fetch(url, { headers: { cookie } });
+	if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+	const types = (await response.json()) as Array<{ name: string; properties: Array<{ name: string; displayOptions?: { show?: Record<string, unknown> } }> }>;
+	const imageUrls = types.filter((type) => type.name === NODE_TYPE).flatMap((type) => type.properties.filter((property) => property.name === 'imageUrls'));
+	if (!imageUrls.some((property) => property.displayOptions?.show?.imageSource)) throw new Error(`No imageUrls rule on imageSource in ${NODE_TYPE}`);
+	for (const property of imageUrls) delete property.displayOptions?.show?.imageSource;
+	return JSON.stringify(types);
+}
+
 async function checkEditor(page: Page, baseUrl: string, shotsDir: string): Promise<void> {
+	mkdirSync(shotsDir, { recursive: true });
+	page.setDefaultNavigationTimeout(PAGE_LOAD_MS);
+	page.setDefaultTimeout(PAGE_LOAD_MS);
 	const shot = async (name: string) => {
 		await page.mouse.move(VIEWPORT.width - 100, VIEWPORT.height - 100); // no hover effects on the parameters
 		await page.screenshot({ path: join(shotsDir, name) });
-		step(`saved docs/screenshots/${name}`);
+		step(`saved ${join(shotsDir, name)}`);
 	};
 	step('signing in');
 	await page.goto(`${baseUrl}/signin`, { waitUntil: 'networkidle2' });
 	await page.type('input[name="emailOrLdapLoginId"]', OWNER.email);
 	await page.type('input[name="password"]', OWNER.password);
 	await page.click('[data-test-id="form-submit-button"]');
-	if (!(await waitFor(async () => !page.url().includes('/signin'), 15000))) throw new Error(`Signing in as ${OWNER.email} failed`);
+	if (!(await waitFor(async () => !page.url().includes('/signin'), PAGE_LOAD_MS))) throw new Error(`Signing in as ${OWNER.email} failed`);
 
 	step(`opening workflow ${WORKFLOW_ID}`);
 	await page.goto(`${baseUrl}/workflow/${WORKFLOW_ID}`, { waitUntil: 'networkidle2' });
@@ -79,7 +126,7 @@ async function checkEditor(page: Page, baseUrl: string, shotsDir: string): Promi
 	await mustFind(page, '[data-test-id="node-creator-search-bar"]', 'The "+" button did not open the node panel');
 	await page.type('[data-test-id="node-creator-search-bar"]', 'WaveSpeed');
 	const result = `[data-test-id="item-iterator-item"][data-keyboard-nav-id^="${NODE_TYPE}-"]`;
-	const found = await page.waitForSelector(result, { visible: true, timeout: 5000 }).then(Boolean, () => false);
+	const found = await page.waitForSelector(result, { visible: true, timeout: UI_SETTLE_MS }).then(Boolean, () => false);
 	await shot('node-panel-search.png');
 	if (!found) problems.push(`Node panel: searching "WaveSpeed" does not list ${NODE_TYPE}`);
 	else {
@@ -111,19 +158,7 @@ async function checkEditor(page: Page, baseUrl: string, shotsDir: string): Promi
 
 /** `npm start`'s settings (env-managed owner, loopback) on `port`, plus autosave off: the checks change parameters. */
 function n8nEnvironment(demo: DemoSetup, port: number): NodeJS.ProcessEnv {
-	const bcryptjs = join(demo.install.cacheDir, 'node_modules', 'bcryptjs');
-	const hash = execFileSync(demo.install.nodeBin, ['-e', `process.stdout.write(require(${JSON.stringify(bcryptjs)}).hashSync(process.argv[1], 10))`, OWNER.password], { encoding: 'utf8' });
-	return Object.assign(demo.env, {
-		N8N_PORT: String(port),
-		N8N_LISTEN_ADDRESS: '127.0.0.1',
-		N8N_HOST: 'localhost',
-		N8N_EDITOR_BASE_URL: `http://localhost:${port}`,
-		N8N_SECURE_COOKIE: 'false',
-		N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
-		N8N_INSTANCE_OWNER_EMAIL: OWNER.email,
-		N8N_INSTANCE_OWNER_FIRST_NAME: 'Demo',
-		N8N_INSTANCE_OWNER_LAST_NAME: 'User',
-		N8N_INSTANCE_OWNER_PASSWORD_HASH: hash,
+	return Object.assign(demo.env, ownerServerEnvironment(demo.install, port, OWNER), {
 		N8N_LOG_LEVEL: 'warn',
 		N8N_WORKFLOWS_AUTOSAVE_DISABLED: 'true',
 	});
@@ -141,13 +176,13 @@ async function visibleTexts(page: Page, selector: string): Promise<string[]> {
 	return await page.$$eval(selector, (els) => els.filter((el) => el.checkVisibility()).map((el) => String(el.innerText).split('\n')[0].trim()));
 }
 
-/** Waits (up to 5 s) until all of `shown` and none of `hidden` are among the `visibleTexts`; a problem otherwise. */
+/** Waits (up to UI_SETTLE_MS) until all of `shown` and none of `hidden` are among the `visibleTexts`; a problem otherwise. */
 async function expectVisible(page: Page, what: string, selector: string, shown: string[], hidden: string[]): Promise<void> {
 	let texts: string[] = [];
 	const ok = await waitFor(async () => {
 		texts = await visibleTexts(page, selector);
 		return shown.every((text) => texts.includes(text)) && !hidden.some((text) => texts.includes(text));
-	}, 5000);
+	}, UI_SETTLE_MS);
 	const missing = shown.filter((text) => !texts.includes(text));
 	const unexpected = hidden.filter((text) => texts.includes(text));
 	if (!ok) problems.push(`${what}: missing [${missing.join(', ')}], should be hidden [${unexpected.join(', ')}]; visible: ${texts.join(', ')}`);
@@ -184,7 +219,7 @@ async function checkIconLoaded(page: Page, selector: string, where: string): Pro
 }
 
 async function mustFind(page: Page, selector: string, message: string): Promise<ElementHandle> {
-	const element = await page.waitForSelector(selector, { visible: true, timeout: 15000 }).catch(() => null);
+	const element = await page.waitForSelector(selector, { visible: true, timeout: PAGE_LOAD_MS }).catch(() => null);
 	if (!element) throw new Error(message);
 	return element;
 }

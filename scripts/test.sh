@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # `npm test`: everything, on a fresh clone too. Lint (both n8n rule sets), type checks against n8n-workflow 2.x and
-# 1.x, build, then every jest test (unit, local-server integration, n8n-core executor workflows, and the end-to-end
-# test in a real n8n, which installs n8n into .cache/n8n on first use), then the node's tests again on n8n-workflow 1.x.
+# 1.x, build, n8n for the end-to-end tests (installed into .cache/n8n on first use), then every jest test (unit,
+# local-server integration, n8n-core executor workflows, packaging, the end-to-end tests in a real n8n and the
+# editor check in headless Chromium), then the node's tests again on n8n-workflow 1.x.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[ -x node_modules/.bin/jest ] || npm ci --no-audit --no-fund
-step() { printf '\n== %s\n' "$*"; }
-step lint;               npm run --silent lint
-step typecheck;          npm run --silent typecheck
-step build;              npm run --silent build
+bash scripts/with-deps.sh
+step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
+step lint;      npm run --silent lint
+step typecheck; npm run --silent typecheck
+step build;     npm run --silent build
+# Before jest, so that a failed install ends `npm test` with its reason rather than inside a test's output.
+step "n8n for the end-to-end tests"; bash scripts/install-n8n.sh >/dev/null
 step "jest (n8n-workflow 2.x)"; npx jest "$@"
 step "jest (n8n-workflow 1.x)"; npm run --silent test:n8n-workflow-v1

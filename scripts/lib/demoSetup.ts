@@ -46,10 +46,12 @@ export async function setUpDemo(options: {
 	outputImage?: string;
 	prompt?: string;
 	extraEnv?: Record<string, string>;
+	/** Where n8n's user folder and the files go: .cache/demo unless given (the editor check in tests uses its own). */
+	demoDir?: string;
 }): Promise<DemoSetup> {
 	const repoDir = findRepoDir();
 	const install = getInstallFromEnvironment();
-	const demoDir = join(repoDir, '.cache', 'demo');
+	const demoDir = options.demoDir ?? join(repoDir, '.cache', 'demo');
 	const filesDir = join(demoDir, 'files');
 	mkdirSync(filesDir, { recursive: true });
 
