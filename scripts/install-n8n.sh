@@ -93,7 +93,63 @@ n8n_version_ok() {
   [ "$v" = "$N8N_VERSION" ]
 }
 
-all_ok() { node24_ok && n8n_pkg_ok && sqlite_ok && n8n_version_ok; }
+all_ok() { node24_ok && n8n_pkg_ok && sqlite_ok && n8n_version_ok && n8n_v1_natives_ok; }
+
+# --------------------------------------------------- n8n 1.x (N8N_VERSION=1.*) --
+# n8n 1.x (checked with 1.123.x) installs from the npm registry too, with two differences from 2.x:
+#  * n8n-nodes-base 1.x takes `xlsx` from a CDN tarball (cdn.sheetjs.com), which is outside the registry: an npm
+#    override puts the registry's xlsx 0.18.5 in its place.
+#  * Besides sqlite3, its expression sandbox `isolated-vm` is native and has no prebuilt for Node 24: it is compiled
+#    from source against Node 24's headers like sqlite3 (about 3 minutes on 2 cores).
+# Install 1.x into its own cache dir (e.g. N8N_CACHE_DIR=.cache/n8n-v1), not over a 2.x one.
+n8n_is_v1() { case "$N8N_VERSION" in 1.*) return 0 ;; *) return 1 ;; esac; }
+
+n8n_v1_add_overrides() {
+  n8n_is_v1 || return 0
+  node -e '
+    const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8"));
+    manifest.overrides = { xlsx: "0.18.5" };
+    fs.writeFileSync(file, JSON.stringify(manifest, null, 2) + "\n");
+  ' "$CACHE_DIR/package.json"
+}
+
+n8n_v1_isolated_vm_dirs() {
+  (cd "$CACHE_DIR" && find node_modules -type d -name isolated-vm -not -path '*/isolated-vm/*' -exec test -f '{}/binding.gyp' ';' -print)
+}
+
+n8n_v1_natives_ok() {
+  n8n_is_v1 || return 0
+  local dir dirs
+  dirs="$(n8n_v1_isolated_vm_dirs)"
+  [ -n "$dirs" ] || return 1
+  for dir in $dirs; do
+    (cd "$CACHE_DIR" && "$NODE_BIN" -e '
+      const ivm = require(require("path").resolve(process.argv[1]));
+      const isolate = new ivm.Isolate({ memoryLimit: 16 });
+      if (isolate.compileScriptSync("6 * 7").runSync(isolate.createContextSync()) !== 42) process.exit(1);
+    ' "$dir") >/dev/null 2>&1 || return 1
+  done
+}
+
+n8n_v1_build_isolated_vm() {
+  n8n_is_v1 || return 0
+  if n8n_v1_natives_ok; then log "isolated-vm native binding already works with Node 24"; return 0; fi
+  local gyp dir build_log="$CACHE_DIR/isolated-vm-build.log"
+  gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+  [ -f "$gyp" ] || die "node-gyp (bundled with npm) not found at $gyp"
+  : >"$build_log"
+  for dir in $(n8n_v1_isolated_vm_dirs); do
+    log "building $dir from source against Node $NODE_PKG_VERSION headers (~3 min)..."
+    # ~/.npmrc may say nodedir=/usr (Node 20): the Node 24 dir goes on the command line and in the environment.
+    (cd "$CACHE_DIR/$dir" && rm -rf build && PATH="$NODE_DIR/bin:$PATH" JOBS=max \
+        npm_config_nodedir="$NODE_DIR" NPM_CONFIG_NODEDIR="$NODE_DIR" \
+        "$NODE_BIN" "$gyp" rebuild --release --nodedir="$NODE_DIR" --jobs=max >>"$build_log" 2>&1) \
+      || { tail -n 40 "$build_log" >&2; die "isolated-vm build failed; see $build_log"; }
+  done
+  n8n_v1_natives_ok || { tail -n 40 "$build_log" >&2; die "isolated-vm was built but does not load with Node 24"; }
+  log "isolated-vm built OK"
+}
+# ------------------------------------------------------ end of the n8n 1.x block --
 
 # ---------------------------------------------------------------- outputs --
 write_outputs() {
@@ -195,6 +251,7 @@ cat >"$CACHE_DIR/package.json" <<EOF
   }
 }
 EOF
+n8n_v1_add_overrides
 # Project-level npmrc for this prefix (a repo-level .npmrc is not read because this dir has
 # its own package.json). Install scripts stay off; sqlite3 is built explicitly below.
 cat >"$CACHE_DIR/.npmrc" <<'EOF'
@@ -259,6 +316,8 @@ else
   sqlite_ok || { tail -n 40 "$gyp_log" >&2; die "sqlite3 was built but does not load with Node 24; see $gyp_log"; }
   log "sqlite3 built OK"
 fi
+
+n8n_v1_build_isolated_vm
 
 # -------------------------------------------------------------- verify --
 n8n_version_ok || die "'$NODE_BIN $N8N_JS --version' did not print $N8N_VERSION"
