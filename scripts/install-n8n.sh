@@ -99,8 +99,10 @@ all_ok() { node24_ok && n8n_pkg_ok && sqlite_ok && n8n_version_ok && n8n_v1_nati
 # n8n 1.x (checked with 1.123.x) installs from the npm registry too, with two differences from 2.x:
 #  * n8n-nodes-base 1.x takes `xlsx` from a CDN tarball (cdn.sheetjs.com), which is outside the registry: an npm
 #    override puts the registry's xlsx 0.18.5 in its place.
-#  * Besides sqlite3, its expression sandbox `isolated-vm` is native and has no prebuilt for Node 24: it is compiled
-#    from source against Node 24's headers like sqlite3 (about 3 minutes on 2 cores).
+#  * Besides sqlite3, its expression engine needs the native `isolated-vm`. Its npm tarball carries prebuilt binaries
+#    (6.2.0: for Node 22 and 24, glibc and musl), which are used when one loads and runs a script in an isolate; if
+#    none does (or N8N_ISOLATED_VM_BUILD=source), it is compiled from source against Node 24's headers like sqlite3.
+#  * n8n 1.x has no `mcp-registry` module: N8N_DISABLED_MODULES=mcp-registry makes it refuse to start.
 # Install 1.x into its own cache dir (e.g. N8N_CACHE_DIR=.cache/n8n-v1), not over a 2.x one.
 n8n_is_v1() { case "$N8N_VERSION" in 1.*) return 0 ;; *) return 1 ;; esac; }
 
@@ -133,7 +135,9 @@ n8n_v1_natives_ok() {
 
 n8n_v1_build_isolated_vm() {
   n8n_is_v1 || return 0
-  if n8n_v1_natives_ok; then log "isolated-vm native binding already works with Node 24"; return 0; fi
+  if [ "${N8N_ISOLATED_VM_BUILD:-}" != source ] && n8n_v1_natives_ok; then
+    log "isolated-vm (its prebuilt binary) works with Node 24"; return 0
+  fi
   local gyp dir build_log="$CACHE_DIR/isolated-vm-build.log"
   gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
   [ -f "$gyp" ] || die "node-gyp (bundled with npm) not found at $gyp"
@@ -352,6 +356,7 @@ EOF
       N8N_TEMPLATES_ENABLED=false N8N_PERSONALIZATION_ENABLED=false \
       N8N_VERIFIED_PACKAGES_ENABLED=false N8N_DISABLED_MODULES=mcp-registry \
       N8N_RUNNERS_BROKER_LISTEN_ADDRESS=127.0.0.1 N8N_RUNNERS_BROKER_PORT="$broker_port"
+    if n8n_is_v1; then unset N8N_DISABLED_MODULES; fi  # n8n 1.x has no mcp-registry module and refuses the name
     "$WRAPPER" import:workflow --input=wf.json >import.log 2>&1 \
       || { tail -n 30 import.log >&2; exit 1; }
     "$WRAPPER" execute --id=installSmoke0001 --rawOutput >exec.log 2>&1 \

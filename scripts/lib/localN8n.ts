@@ -173,7 +173,8 @@ export function n8nEnvironment(userFolder: string, brokerPort: number, extra: Re
 		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
 		N8N_HIRING_BANNER_ENABLED: 'false',
 		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
-		N8N_DISABLED_MODULES: 'mcp-registry',
+		// n8n 1.x has no such module and refuses to start when it is named.
+		...(selectedN8nVersion().startsWith('1.') ? {} : { N8N_DISABLED_MODULES: 'mcp-registry' }),
 		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		...extra,

@@ -136,8 +136,9 @@ export interface QueueN8n {
 }
 
 /**
- * The main process (UI, REST API, webhooks; it queues executions) on a free port, then `workerCount` workers, each
- * with its own task broker port. All of them read the same user folder, where the package is installed.
+ * The main process (UI, REST API, webhooks; it queues executions) on a free port and `workerCount` workers, each with
+ * its own task broker port, all started at once (the database is migrated already: the CLI imports ran first). All
+ * of them read the same user folder, where the package is installed.
  */
 export async function startQueueN8n(
 	install: N8nInstall,
@@ -146,28 +147,29 @@ export async function startQueueN8n(
 ): Promise<QueueN8n> {
 	const port = await getFreePort();
 	const mainUrl = `http://127.0.0.1:${port}`;
-	let mainOutput = '';
 	const mainEnv = { ...env, N8N_PORT: String(port), WEBHOOK_URL: `${mainUrl}/`, N8N_RUNNERS_BROKER_PORT: String(await getFreePort()) };
-	const mainProcess = await startN8nServer(install, mainEnv, port, (text) => (mainOutput += text));
-	const main: RunningProcess = { process: mainProcess, output: () => mainOutput, stop: async () => await stopProcess(mainProcess) };
-	const workers: RunningProcess[] = [];
-	try {
-		for (let index = 0; index < options.workerCount; index++) {
-			const workerEnv = { ...env, N8N_RUNNERS_BROKER_PORT: String(await getFreePort()) };
-			workers.push(
-				await startProcess(`n8n worker ${index + 1}`, install.n8nCmd, ['worker', `--concurrency=${options.concurrency}`], {
-					env: workerEnv,
-					cwd: env.N8N_USER_FOLDER,
-					ready: /n8n worker is now ready/,
-					timeoutMs: 120_000,
-					stopSignal: 'SIGTERM',
-				}),
-			);
-		}
-	} catch (error) {
-		await Promise.all([main, ...workers].map(async (running) => await running.stop()));
-		throw error;
+	const startMain = async (): Promise<RunningProcess> => {
+		let output = '';
+		const child = await startN8nServer(install, mainEnv, port, (text) => (output += text));
+		return { process: child, output: () => output, stop: async () => await stopProcess(child) };
+	};
+	const startWorker = async (index: number): Promise<RunningProcess> =>
+		await startProcess(`n8n worker ${index + 1}`, install.n8nCmd, ['worker', `--concurrency=${options.concurrency}`], {
+			env: { ...env, N8N_RUNNERS_BROKER_PORT: String(await getFreePort()) },
+			cwd: env.N8N_USER_FOLDER,
+			ready: /n8n worker is now ready/,
+			timeoutMs: 180_000,
+			stopSignal: 'SIGTERM',
+		});
+	const starting = [startMain(), ...Array.from({ length: options.workerCount }, async (_, index) => await startWorker(index))];
+	const results = await Promise.allSettled(starting);
+	const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+	const failure = results.find((result) => result.status === 'rejected');
+	if (failure) {
+		await Promise.all(started.map(async (running) => await running.stop()));
+		throw failure.reason;
 	}
+	const [main, ...workers] = started;
 	return {
 		mainUrl,
 		main,

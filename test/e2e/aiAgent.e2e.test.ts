@@ -18,6 +18,7 @@ import {
 	importCredential,
 	importWorkflow,
 	runN8nOrThrow,
+	selectedN8nVersion,
 } from '../../scripts/lib/localN8n';
 import { startFakeOpenAi, toolResults } from '../support/fakeOpenAi';
 import type { ChatCompletionRequest, FakeOpenAi, ScriptedTurn } from '../support/fakeOpenAi';
@@ -59,9 +60,11 @@ function finalAnswer(request: ChatCompletionRequest): string {
  * Agent 3.x (n8n 2.x's default) asks n8n's workflow executor to run the tool (an engine request: the tool node runs as
  * an ordinary node with the model's arguments as its input item); Agent 2.x runs the tool inside its LangChain loop
  * (the tool node runs in a supply-data context with the ai_tool connection type). The node must behave the same in both.
+ * n8n 1.x's newest Agent is 3 (engine requests too); 3.1 exists only in n8n 2.x.
  */
+const NEWEST_AGENT = selectedN8nVersion().startsWith('1.') ? 3 : 3.1;
 const AGENT_VERSIONS = [
-	{ version: 3.1, path: 'engine request through the workflow executor' },
+	{ version: NEWEST_AGENT, path: 'engine request through the workflow executor' },
 	{ version: 2.2, path: "LangChain's agent loop inside the agent node" },
 ];
 
@@ -217,13 +220,13 @@ describe('in a real n8n, as an AI agent tool', () => {
 		}).toEqual({ content, otherFields: [], base64: false, under1000: true, downloads: 0 });
 	}, 180_000);
 
-	it('Agent 3.1: a task that fails reaches the model as a short error naming the task, and the agent goes on', async () => {
+	it(`Agent ${NEWEST_AGENT}: a task that fails reaches the model as a short error naming the task, and the agent goes on`, async () => {
 		waveSpeed.reset();
 		openAi.reset([
 			{ toolCalls: [{ name: TOOL_NAME, arguments: { ...LLM_ARGUMENTS, prompt: 'Put the shoe on a beach [fail]' } }] },
 			{ content: finalAnswer },
 		]);
-		const workflow = { ...agentWorkflow(3.1), id: 'e2eWaveSpeedAgentFails', name: 'WaveSpeed as an AI agent tool: failed task' };
+		const workflow = { ...agentWorkflow(NEWEST_AGENT), id: 'e2eWaveSpeedAgentFails', name: 'WaveSpeed as an AI agent tool: failed task' };
 		await importWorkflow(install, env, workflow, workDir);
 		const record = await executeWorkflow(install, env, workflow.id);
 

@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import type { N8nInstall } from '../../scripts/lib/localN8n';
 import {
 	WAVESPEED_NODE_TYPE,
+	activateWorkflow,
 	extractRunRecord,
 	findRepoDir,
 	getFreePort,
@@ -16,7 +17,6 @@ import {
 	importWorkflow,
 	prepareTestN8n,
 	runN8n,
-	runN8nOrThrow,
 	startN8nServer,
 } from '../../scripts/lib/localN8n';
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
@@ -130,7 +130,7 @@ describe('in a real n8n, under n8n\'s node settings', () => {
 			webhookId: 'wavespeed-stop-test',
 		} as (typeof workflow.nodes)[number];
 		await importWorkflow(install, env, workflow, workDir);
-		await runN8nOrThrow(install, ['publish:workflow', `--id=${workflow.id}`], env);
+		await activateWorkflow(install, env, workflow.id);
 
 		const port = await getFreePort();
 		let log = '';
