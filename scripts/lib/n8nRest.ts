@@ -31,9 +31,16 @@ export class N8nRestClient {
 		this.baseUrl = baseUrl;
 	}
 
-	/** Creates the instance owner (a fresh n8n has none) and keeps the session cookie it answers with. */
-	async setUpOwner(): Promise<void> {
-		const response = await this.send('POST', '/rest/owner/setup', OWNER);
+	/**
+	 * Creates the instance owner (a fresh n8n has none) and keeps the session cookie it answers with. n8n reports ready
+	 * once its database is migrated, a moment before it mounts the REST API: until then this answers 404.
+	 */
+	async setUpOwner(timeoutMs = 60_000): Promise<void> {
+		let response = await this.send('POST', '/rest/owner/setup', OWNER);
+		for (const endMs = Date.now() + timeoutMs; response.status === 404 && Date.now() < endMs; ) {
+			await new Promise((resolve) => setTimeout(resolve, 500));
+			response = await this.send('POST', '/rest/owner/setup', OWNER);
+		}
 		const setCookie = response.headers.getSetCookie().find((value) => value.startsWith('n8n-auth='));
 		if (!response.ok || !setCookie) throw new Error(`Owner set-up failed: ${response.status} ${await response.text()}`);
 		this.cookie = setCookie.split(';')[0];

@@ -220,7 +220,14 @@ describe('in a real n8n, as an AI agent tool', () => {
 		}).toEqual({ content, otherFields: [], base64: false, under1000: true, downloads: 0 });
 	}, 180_000);
 
-	it(`Agent ${NEWEST_AGENT}: a task that fails reaches the model as a short error naming the task, and the agent goes on`, async () => {
+	// n8n 1.x's Agent 3 does not hand a tool node's error back to the model: the execution fails with the node's error,
+	// which names the paid task (n8n 2.x's Agent 3.1 answers the model, which goes on).
+	const toolErrorReachesModel = NEWEST_AGENT !== 3;
+	const failedTaskOutcome = toolErrorReachesModel
+		? 'reaches the model as a short error naming the task, and the agent goes on'
+		: 'fails the execution (n8n 1.x) with an error naming the task';
+
+	it(`Agent ${NEWEST_AGENT}: a task that fails ${failedTaskOutcome}`, async () => {
 		waveSpeed.reset();
 		openAi.reset([
 			{ toolCalls: [{ name: TOOL_NAME, arguments: { ...LLM_ARGUMENTS, prompt: 'Put the shoe on a beach [fail]' } }] },
@@ -230,10 +237,15 @@ describe('in a real n8n, as an AI agent tool', () => {
 		await importWorkflow(install, env, workflow, workDir);
 		const record = await executeWorkflow(install, env, workflow.id);
 
-		expect(record.status).toBe('success');
+		expect(record.status).toBe(toolErrorReachesModel ? 'success' : 'error');
 		expect(waveSpeed.tasks.size).toBe(1);
 		const [task] = [...waveSpeed.tasks.values()];
 		const chats = openAi.chatRequests();
+		if (!toolErrorReachesModel) {
+			expect(record.data.resultData.error?.message).toContain(`WaveSpeed task ${task.id} ended "failed": Content policy violation`);
+			expect([chats.length, waveSpeed.countRequests('download')]).toEqual([1, 0]);
+			return;
+		}
 		expect(chats).toHaveLength(2);
 		const [result] = toolResults(chats[1]);
 		const [json] = parseToolResult(result.content);
