@@ -104,7 +104,67 @@ n8n_version_ok() {
   [ "$v" = "$N8N_VERSION" ]
 }
 
-all_ok() { node24_ok && n8n_pkg_ok && sqlite_ok && n8n_version_ok; }
+all_ok() { node24_ok && n8n_pkg_ok && sqlite_ok && n8n_version_ok && n8n_v1_natives_ok; }
+
+# --------------------------------------------------- n8n 1.x (N8N_VERSION=1.*) --
+# n8n 1.x (checked with 1.123.x) installs from the npm registry too, with two differences from 2.x:
+#  * n8n-nodes-base 1.x takes `xlsx` from a CDN tarball (cdn.sheetjs.com), which is outside the registry: an npm
+#    override puts the registry's xlsx 0.18.5 in its place.
+#  * Besides sqlite3, its expression engine needs the native `isolated-vm`. Its npm tarball carries prebuilt binaries
+#    (6.2.0: for Node 22 and 24, glibc and musl), which are used when one loads and runs a script in an isolate; if
+#    none does (or N8N_ISOLATED_VM_BUILD=source), it is compiled from source against Node 24's headers like sqlite3.
+#  * n8n 1.x has no `mcp-registry` module: N8N_DISABLED_MODULES=mcp-registry makes it refuse to start.
+# Install 1.x into its own cache dir (e.g. N8N_CACHE_DIR=.cache/n8n-v1), not over a 2.x one.
+n8n_is_v1() { case "$N8N_VERSION" in 1.*) return 0 ;; *) return 1 ;; esac; }
+
+n8n_v1_add_overrides() {
+  n8n_is_v1 || return 0
+  node -e '
+    const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8"));
+    manifest.overrides = { xlsx: "0.18.5" };
+    fs.writeFileSync(file, JSON.stringify(manifest, null, 2) + "\n");
+  ' "$CACHE_DIR/package.json"
+}
+
+n8n_v1_isolated_vm_dirs() {
+  (cd "$CACHE_DIR" && find node_modules -type d -name isolated-vm -not -path '*/isolated-vm/*' -exec test -f '{}/binding.gyp' ';' -print)
+}
+
+n8n_v1_natives_ok() {
+  n8n_is_v1 || return 0
+  local dir dirs
+  dirs="$(n8n_v1_isolated_vm_dirs)"
+  [ -n "$dirs" ] || return 1
+  for dir in $dirs; do
+    (cd "$CACHE_DIR" && "$NODE_BIN" -e '
+      const ivm = require(require("path").resolve(process.argv[1]));
+      const isolate = new ivm.Isolate({ memoryLimit: 16 });
+      if (isolate.compileScriptSync("6 * 7").runSync(isolate.createContextSync()) !== 42) process.exit(1);
+    ' "$dir") >/dev/null 2>&1 || return 1
+  done
+}
+
+n8n_v1_build_isolated_vm() {
+  n8n_is_v1 || return 0
+  if [ "${N8N_ISOLATED_VM_BUILD:-}" != source ] && n8n_v1_natives_ok; then
+    log "isolated-vm (its prebuilt binary) works with Node 24"; return 0
+  fi
+  local gyp dir build_log="$CACHE_DIR/isolated-vm-build.log"
+  gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+  [ -f "$gyp" ] || die "node-gyp (bundled with npm) not found at $gyp"
+  : >"$build_log"
+  for dir in $(n8n_v1_isolated_vm_dirs); do
+    log "building $dir from source against Node $NODE_PKG_VERSION headers (~3 min)..."
+    # ~/.npmrc may say nodedir=/usr (Node 20): the Node 24 dir goes on the command line and in the environment.
+    (cd "$CACHE_DIR/$dir" && rm -rf build && PATH="$NODE_DIR/bin:$PATH" JOBS=max \
+        npm_config_nodedir="$NODE_DIR" NPM_CONFIG_NODEDIR="$NODE_DIR" \
+        "$NODE_BIN" "$gyp" rebuild --release --nodedir="$NODE_DIR" --jobs=max >>"$build_log" 2>&1) \
+      || { tail -n 40 "$build_log" >&2; die "isolated-vm build failed; see $build_log"; }
+  done
+  n8n_v1_natives_ok || { tail -n 40 "$build_log" >&2; die "isolated-vm was built but does not load with Node 24"; }
+  log "isolated-vm built OK"
+}
+# ------------------------------------------------------ end of the n8n 1.x block --
 
 # ---------------------------------------------------------------- outputs --
 write_outputs() {
@@ -206,6 +266,7 @@ cat >"$CACHE_DIR/package.json" <<EOF
   }
 }
 EOF
+n8n_v1_add_overrides
 # Project-level npmrc for this prefix (a repo-level .npmrc is not read because this dir has
 # its own package.json). Install scripts stay off; sqlite3 is built explicitly below.
 cat >"$CACHE_DIR/.npmrc" <<'EOF'
@@ -271,6 +332,8 @@ else
   log "sqlite3 built OK"
 fi
 
+n8n_v1_build_isolated_vm
+
 # -------------------------------------------------------------- verify --
 n8n_version_ok || die "'$NODE_BIN $N8N_JS --version' did not print $N8N_VERSION"
 write_outputs
@@ -307,6 +370,7 @@ EOF
       N8N_TEMPLATES_ENABLED=false N8N_PERSONALIZATION_ENABLED=false N8N_DYNAMIC_BANNERS_ENABLED=false \
       N8N_VERIFIED_PACKAGES_ENABLED=false N8N_DISABLED_MODULES=mcp-registry \
       N8N_RUNNERS_BROKER_LISTEN_ADDRESS=127.0.0.1 N8N_RUNNERS_BROKER_PORT="$broker_port"
+    if n8n_is_v1; then unset N8N_DISABLED_MODULES; fi  # n8n 1.x has no mcp-registry module and refuses the name
     code=0; "$WRAPPER" import:workflow --input=wf.json >import.log 2>&1 || code=$?
     if ! grep -q 'Successfully imported 1 workflow' import.log; then
       tail -n 30 import.log >&2; echo "importing a workflow failed (n8n exit code $code)"; exit 0

@@ -3,6 +3,9 @@
 # 1.x, build, n8n for the end-to-end tests (installed into .cache/n8n on first use), then every jest test (unit,
 # local-server integration, n8n-core executor workflows, packaging, the end-to-end tests in a real n8n and the
 # editor check in headless Chromium), then the node's tests again on n8n-workflow 1.x.
+# The real-n8n tests include queue mode (test/e2e/queueMode.e2e.test.ts: Redis, installed with apt-get when missing,
+# Postgres from npm, a main process and two workers). The same end-to-end tests on n8n 1.x: `npm run test:e2e:n8n-v1`
+# (it installs n8n 1.x into .cache/n8n-v1 first), which .ci/run runs after this.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/with-deps.sh

@@ -1,7 +1,7 @@
 /**
  * A real n8n (2.40.7, installed by scripts/install-n8n.sh) with this package installed as a community node: used by
  * the end-to-end test, `npm start` and `npm run demo`. Node built-ins only, and erasable TypeScript, so both jest and
- * Node 24 (type stripping) can run it.
+ * Node 24 (type stripping) can run it. N8N_E2E_VERSION picks another n8n (`1` = the n8n 1.x the tests cover).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -18,6 +18,35 @@ export interface N8nInstall {
 	n8nCmd: string;
 	nodeBin: string;
 	cacheDir: string;
+	/** The n8n version installed, e.g. "2.40.7" (unknown: the default one). */
+	version?: string;
+}
+
+/** The n8n the tests, `npm start` and the demo run by default. */
+export const DEFAULT_N8N_VERSION = '2.40.7';
+/** The n8n 1.x release the end-to-end tests cover (`N8N_E2E_VERSION=1`): the last 1.x line. */
+export const N8N_V1_VERSION = '1.123.81';
+
+/** N8N_E2E_VERSION: a full version, or `1` for N8N_V1_VERSION; unset, the default n8n. */
+export function selectedN8nVersion(): string {
+	const wanted = process.env.N8N_E2E_VERSION?.trim();
+	if (!wanted) return DEFAULT_N8N_VERSION;
+	return wanted === '1' ? N8N_V1_VERSION : wanted;
+}
+
+export function n8nMajor(install: N8nInstall): number {
+	return Number((install.version ?? DEFAULT_N8N_VERSION).split('.')[0]);
+}
+
+/**
+ * Where the selected n8n is installed: the default one in $N8N_CACHE_DIR or .cache/n8n as before; another version in
+ * $N8N_E2E_CACHE_DIR or .cache/n8n-v<major>, so it never replaces the default install.
+ */
+function installLocation(repoDir: string): Record<string, string> {
+	const version = selectedN8nVersion();
+	if (version === DEFAULT_N8N_VERSION) return {};
+	const cacheDir = process.env.N8N_E2E_CACHE_DIR || join(repoDir, '.cache', `n8n-v${version.split('.')[0]}`);
+	return { N8N_VERSION: version, N8N_CACHE_DIR: cacheDir };
 }
 
 /** The repository root: the nearest folder up from `start` whose package.json is this package. */
@@ -32,7 +61,8 @@ export function findRepoDir(start = process.cwd()): string {
 /** Installs n8n into .cache/n8n on first use (a few minutes), then returns at once. Throws with the install's reason. */
 export function installN8n(repoDir: string): N8nInstall {
 	// Not jest's NODE_ENV=test: n8n then logs nothing, and the install's smoke test reads n8n's output.
-	const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(NODE_ENV|JEST_.*)$/.test(name)));
+	const inherited = Object.entries(process.env).filter(([name]) => !/^(NODE_ENV|JEST_.*)$/.test(name));
+	const env = { ...Object.fromEntries(inherited), ...installLocation(repoDir) };
 	const result = spawnSync('bash', [join(repoDir, 'scripts/install-n8n.sh')], {
 		env,
 		encoding: 'utf8',
@@ -46,7 +76,8 @@ export function installN8n(repoDir: string): N8nInstall {
 	const exports = Object.fromEntries(
 		[...result.stdout.matchAll(/^export (\w+)='([^']*)'$/gm)].map((match) => [match[1], match[2]]),
 	);
-	return { n8nCmd: exports.N8N_CMD, nodeBin: exports.N8N_NODE_BIN, cacheDir: exports.N8N_CACHE_DIR };
+	const install = { n8nCmd: exports.N8N_CMD, nodeBin: exports.N8N_NODE_BIN, cacheDir: exports.N8N_CACHE_DIR };
+	return { ...install, version: exports.N8N_INSTALLED_VERSION };
 }
 
 /** Builds dist/ and packs it the way npm would publish it; returns the tarball's path. */
@@ -145,7 +176,8 @@ export function n8nEnvironment(userFolder: string, brokerPort: number, extra: Re
 		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
 		N8N_HIRING_BANNER_ENABLED: 'false',
 		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
-		N8N_DISABLED_MODULES: 'mcp-registry',
+		// n8n 1.x has no such module and refuses to start when it is named.
+		...(selectedN8nVersion().startsWith('1.') ? {} : { N8N_DISABLED_MODULES: 'mcp-registry' }),
 		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		...extra,
@@ -237,6 +269,12 @@ export async function importWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv
 	const file = join(dir, `workflow-${id}.json`);
 	writeFileSync(file, JSON.stringify(workflow));
 	await runN8nOrThrow(install, ['import:workflow', `--input=${file}`], env);
+}
+
+/** Makes a workflow's triggers live: `publish:workflow` in n8n 2.x, `update:workflow --active=true` in 1.x. */
+export async function activateWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv, workflowId: string): Promise<void> {
+	const args = n8nMajor(install) >= 2 ? ['publish:workflow', `--id=${workflowId}`] : ['update:workflow', `--id=${workflowId}`, '--active=true'];
+	await runN8nOrThrow(install, args, env);
 }
 
 export async function executeWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv, workflowId: string): Promise<RunRecord> {

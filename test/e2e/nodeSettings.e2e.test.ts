@@ -5,12 +5,12 @@
  */
 import {
 	WAVESPEED_NODE_TYPE,
+	activateWorkflow,
 	extractRunRecord,
 	getFreePort,
 	getNodeOutput,
 	importWorkflow,
 	runN8n,
-	runN8nOrThrow,
 	startN8nServer,
 	stopN8nServer,
 } from '../../scripts/lib/localN8n';
@@ -121,7 +121,7 @@ describe('in a real n8n, under n8n\'s node settings', () => {
 			webhookId: 'wavespeed-stop-test',
 		} as (typeof workflow.nodes)[number];
 		await importWorkflow(install, env, workflow, workDir);
-		await runN8nOrThrow(install, ['publish:workflow', `--id=${workflow.id}`], env);
+		await activateWorkflow(install, env, workflow.id);
 
 		const port = await getFreePort();
 		let log = '';

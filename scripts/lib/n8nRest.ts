@@ -1,0 +1,85 @@
+/**
+ * n8n's internal REST API as its editor uses it: the owner signs in (a cookie), lists and reads executions, stops one
+ * and downloads binary data. For end-to-end tests that look at a running n8n from the outside, as a user would.
+ */
+import { parse as parseFlatted } from 'flatted';
+
+import type { RunRecord } from './localN8n';
+
+export interface ExecutionSummary {
+	id: string;
+	workflowId: string;
+	status: string;
+	startedAt?: string;
+	stoppedAt?: string;
+}
+
+/** What the editor gets for one execution; `data` is the run record n8n stores (sent in `flatted` form). */
+export interface ExecutionDetail extends ExecutionSummary {
+	data: RunRecord['data'];
+}
+
+const OWNER = { email: 'owner@example.com', firstName: 'Test', lastName: 'Owner', password: 'Local-test-owner-1' };
+/** n8n binds its auth cookie to a browser id hash when the client sends one; a fixed id keeps the cookie valid. */
+const BROWSER_ID = 'n8n-nodes-wavespeed-e2e';
+
+export class N8nRestClient {
+	readonly baseUrl: string;
+	private cookie = '';
+
+	constructor(baseUrl: string) {
+		this.baseUrl = baseUrl;
+	}
+
+	/**
+	 * Creates the instance owner (a fresh n8n has none) and keeps the session cookie it answers with. n8n reports ready
+	 * once its database is migrated, a moment before it mounts the REST API: until then this answers 404.
+	 */
+	async setUpOwner(timeoutMs = 60_000): Promise<void> {
+		let response = await this.send('POST', '/rest/owner/setup', OWNER);
+		for (const endMs = Date.now() + timeoutMs; response.status === 404 && Date.now() < endMs; ) {
+			await new Promise((resolve) => setTimeout(resolve, 500));
+			response = await this.send('POST', '/rest/owner/setup', OWNER);
+		}
+		const setCookie = response.headers.getSetCookie().find((value) => value.startsWith('n8n-auth='));
+		if (!response.ok || !setCookie) throw new Error(`Owner set-up failed: ${response.status} ${await response.text()}`);
+		this.cookie = setCookie.split(';')[0];
+	}
+
+	async listExecutions(workflowId: string): Promise<ExecutionSummary[]> {
+		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+		const body = (await this.json('GET', `/rest/executions?filter=${filter}&limit=100`)) as { results: ExecutionSummary[] };
+		return body.results.map((execution) => ({ ...execution, id: String(execution.id) }));
+	}
+
+	async getExecution(id: string): Promise<ExecutionDetail> {
+		const body = (await this.json('GET', `/rest/executions/${id}`)) as ExecutionSummary & { data: string };
+		return { ...body, id: String(body.id), data: parseFlatted(body.data) as RunRecord['data'] };
+	}
+
+	/** The editor's Stop button. */
+	async stopExecution(id: string): Promise<unknown> {
+		return await this.json('POST', `/rest/executions/${id}/stop`, {});
+	}
+
+	/** The bytes behind a binary data id, as the editor downloads them. */
+	async readBinary(binaryDataId: string): Promise<Buffer> {
+		const response = await this.send('GET', `/rest/binary-data?id=${encodeURIComponent(binaryDataId)}&action=download`);
+		if (!response.ok) throw new Error(`GET binary ${binaryDataId}: ${response.status} ${await response.text()}`);
+		return Buffer.from(await response.arrayBuffer());
+	}
+
+	private async json(method: string, path: string, body?: unknown): Promise<unknown> {
+		const response = await this.send(method, path, body);
+		const text = await response.text();
+		if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 2000)}`);
+		return (JSON.parse(text) as { data: unknown }).data;
+	}
+
+	private async send(method: string, path: string, body?: unknown): Promise<Response> {
+		const headers: Record<string, string> = { 'browser-id': BROWSER_ID };
+		if (this.cookie) headers.cookie = this.cookie;
+		if (body !== undefined) headers['content-type'] = 'application/json';
+		return await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	}
+}

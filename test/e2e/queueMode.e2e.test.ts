@@ -1,0 +1,214 @@
+/**
+ * End to end in queue mode, as production n8n runs at scale: Redis, Postgres 17, one main process (REST API and
+ * production webhooks; it only queues executions) and two `n8n worker`s that run them, all sharing one user folder
+ * with the packed package installed, and n8n's default binary data mode for queue mode (n8n 2.x: the database; n8n
+ * 1.x: inside the execution data). Executions come in through a production webhook with image files; the test then
+ * reads them as the editor does, through the main process's REST API signed in as the owner. Starting it all
+ * (scripts/lib/queueMode.ts) takes about a minute with n8n installed; `N8N_E2E_VERSION=1` runs it on n8n 1.x.
+ */
+import { rmSync } from 'node:fs';
+
+import type { N8nInstall, RunItem } from '../../scripts/lib/localN8n';
+import { WAVESPEED_NODE_TYPE, activateWorkflow, findRepoDir, importCredential, importWorkflow, n8nMajor, prepareTestN8n } from '../../scripts/lib/localN8n';
+import { N8nRestClient } from '../../scripts/lib/n8nRest';
+import type { ExecutionSummary } from '../../scripts/lib/n8nRest';
+import type { QueueN8n, Service } from '../../scripts/lib/queueMode';
+import { queueEnvironment, startPostgres, startQueueN8n, startRedis } from '../../scripts/lib/queueMode';
+import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
+import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
+import { makePlaceholderPng } from '../support/placeholderPng';
+
+const CREDENTIAL = { id: 'e2eQueueWaveSpeedCred', name: 'WaveSpeed (local test server)' };
+const EXECUTIONS = 4;
+const IMAGES_PER_EXECUTION = 3;
+const WORKER_CONCURRENCY = 2;
+
+/** Webhook (image files, multipart) → Code (one item per file) → the node; or prompts as items, for the Stop test. */
+function webhookWorkflow(id: string, path: string, jsCode: string, parameters: Record<string, unknown>) {
+	return {
+		id,
+		name: id,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		connections: {
+			Webhook: { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
+			Items: { main: [[{ node: 'WaveSpeed', type: 'main', index: 0 }]] },
+		},
+		nodes: [
+			{
+				id: 'q1', name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: path,
+				parameters: { path, httpMethod: 'POST', responseMode: 'onReceived' },
+			},
+			{ id: 'q2', name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0], parameters: { jsCode } },
+			{
+				id: 'q3', name: 'WaveSpeed', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [400, 0],
+				parameters: { operation: 'editImage', prompt: '={{ $json.prompt }}', ...parameters },
+				credentials: { wavespeedApi: CREDENTIAL },
+			},
+		],
+	};
+}
+
+const BATCH_WORKFLOW = webhookWorkflow(
+	'e2eQueueBatch',
+	'wavespeed-queue-batch',
+	// The files the webhook stored (in the database, by the main process) become one item each, binary field "data".
+	`const [item] = $input.all();
+return Object.keys(item.binary).sort().map((key) => ({ json: { prompt: 'Studio shot of ' + item.json.body.batch + ' ' + key }, binary: { data: item.binary[key] } }));`,
+	{ imageSource: 'binary', binaryProperties: 'data', options: { pollInterval: 0.5, maxConcurrency: IMAGES_PER_EXECUTION } },
+);
+
+const STOP_WORKFLOW = webhookWorkflow(
+	'e2eQueueStop',
+	'wavespeed-queue-stop',
+	"return ['first', 'second'].map((name) => ({ json: { prompt: 'Long edit ' + name + ' [inference:120000]' } }));",
+	{ imageSource: 'url', imageUrls: 'https://images.example.com/product.png', options: { pollInterval: 0.5 } },
+);
+
+const inputImage = (batch: number, index: number) => makePlaceholderPng({ seed: `batch ${batch} image ${index}`, width: 24 + batch, height: 16 + index });
+
+/** The executions each worker ran, from its log ("Worker started execution <id> (job <n>)"). */
+function executionsRunBy(queue: QueueN8n): string[][] {
+	return queue.workers.map((worker) => [...worker.output().matchAll(/Worker started execution (\d+)/g)].map((match) => match[1]));
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+	for (const endMs = Date.now() + timeoutMs; Date.now() < endMs; await new Promise((resolve) => setTimeout(resolve, 250))) {
+		const value = await probe();
+		if (value !== undefined) return value;
+	}
+	throw new Error(`Timed out waiting for ${what}`);
+}
+
+describe('in n8n queue mode: main process, two workers, Redis, Postgres, the default binary data mode', () => {
+	let install: N8nInstall;
+	let workDir: string;
+	let fake: FakeWaveSpeed;
+	let redis: Service | undefined;
+	let postgres: (Service & { dir: string }) | undefined;
+	let queue: QueueN8n | undefined;
+	let rest: N8nRestClient;
+
+	beforeAll(async () => {
+		const repoDir = findRepoDir(__dirname);
+		const prepared = await prepareTestN8n(repoDir, 'wavespeed-e2e-queue-');
+		({ install, workDir } = prepared);
+		fake = await startFakeWaveSpeed({ inferenceMs: 1500 });
+		redis = await startRedis(repoDir, workDir);
+		postgres = await startPostgres(repoDir);
+		const env = queueEnvironment(prepared.env, redis.port, postgres.port);
+		await importCredential(install, env, { ...CREDENTIAL, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
+		for (const workflow of [BATCH_WORKFLOW, STOP_WORKFLOW]) {
+			await importWorkflow(install, env, workflow, workDir);
+			await activateWorkflow(install, env, workflow.id);
+		}
+		queue = await startQueueN8n(install, env, { workerCount: 2, concurrency: WORKER_CONCURRENCY });
+		rest = new N8nRestClient(queue.mainUrl);
+		await rest.setUpOwner();
+	}, 15 * 60_000);
+
+	afterEach(() => fake?.reset());
+	afterAll(async () => {
+		await queue?.stop();
+		await Promise.all([redis?.stop(), postgres?.stop()]);
+		await fake?.close();
+		if (postgres) rmSync(postgres.dir, { recursive: true, force: true });
+		if (workDir) rmSync(workDir, { recursive: true, force: true });
+	}, 120_000);
+
+	/** POSTs to a production webhook of the main process; n8n registers them shortly after it reports ready. */
+	async function callWebhook(path: string, body: FormData | undefined): Promise<void> {
+		await waitFor(`the webhook ${path}`, async () => {
+			const response = await fetch(`${queue!.mainUrl}/webhook/${path}`, { method: 'POST', body });
+			if (response.status === 404) return undefined;
+			expect([response.status, await response.text()]).toEqual([200, expect.any(String)]);
+			return true;
+		}, 30_000);
+	}
+
+	async function finishedExecutions(workflowId: string, count: number): Promise<ExecutionSummary[]> {
+		return await waitFor(`${count} finished executions of ${workflowId}`, async () => {
+			const executions = await rest.listExecutions(workflowId);
+			const done = executions.filter((execution) => !['new', 'running', 'waiting'].includes(execution.status));
+			return done.length >= count ? done : undefined;
+		});
+	}
+
+	it(`${EXECUTIONS} webhook executions of ${IMAGES_PER_EXECUTION} images each: every item has its image, readable from the main process; one task per item; both workers worked`, async () => {
+		await Promise.all(
+			Array.from({ length: EXECUTIONS }, async (_, batch) => {
+				const form = new FormData();
+				form.append('batch', `batch-${batch}`);
+				for (let index = 0; index < IMAGES_PER_EXECUTION; index++) {
+					form.append(`image${index}`, new Blob([inputImage(batch, index)], { type: 'image/png' }), `batch-${batch}-${index}.png`);
+				}
+				await callWebhook('wavespeed-queue-batch', form);
+			}),
+		);
+		const executions = await finishedExecutions(BATCH_WORKFLOW.id, EXECUTIONS);
+
+		expect(executions.map((execution) => execution.status)).toEqual(Array(EXECUTIONS).fill('success'));
+		const items: RunItem[] = [];
+		for (const { id } of executions) {
+			const { data } = await rest.getExecution(id);
+			const output = data.resultData.runData.WaveSpeed[0].data!.main[0];
+			expect(output.map((item) => [item.json.status, item.pairedItem])).toEqual(
+				Array.from({ length: IMAGES_PER_EXECUTION }, (_, item) => ['completed', { item }]),
+			);
+			items.push(...output);
+		}
+		// No task paid twice: one submit per item, and every prompt (batch × file) submitted exactly once.
+		const total = EXECUTIONS * IMAGES_PER_EXECUTION;
+		expect(fake.countRequests('submit')).toBe(total);
+		const prompts = [...fake.tasks.values()].map((task) => String(task.request.prompt)).sort();
+		const expected = Array.from({ length: EXECUTIONS }, (_, batch) =>
+			Array.from({ length: IMAGES_PER_EXECUTION }, (__, index) => `Studio shot of batch-${batch} image${index}`),
+		).flat();
+		expect(prompts).toEqual(expected.sort());
+		// Each input the main process stored was read by a worker and uploaded once, byte for byte.
+		const uploaded = fake.requests.filter((request) => request.route === 'put').map((request) => request.bodyBytes);
+		const inputs = Array.from({ length: EXECUTIONS }, (_, batch) => Array.from({ length: IMAGES_PER_EXECUTION }, (__, index) => inputImage(batch, index).length)).flat();
+		expect(uploaded.sort()).toEqual(inputs.sort());
+
+		// n8n 2.x: the output images sit in the database (a worker wrote them) and the main process serves them to the
+		// editor. n8n 1.x's default mode in queue mode keeps them inside the execution data the main process sent.
+		const inDatabase = n8nMajor(install) >= 2;
+		for (const item of items) {
+			const binary = item.binary!.data as NonNullable<RunItem['binary']>[string] & { data?: string };
+			expect(binary).toMatchObject({ mimeType: 'image/png', fileName: `${String(item.json.id)}.png` });
+			expect(binary.id ?? 'inline').toMatch(inDatabase ? /^database:/ : /^inline$/);
+			const served = inDatabase ? await rest.readBinary(binary.id!) : Buffer.from(binary.data!, 'base64');
+			const original = Buffer.from(await (await fetch(`${fake.url}/cdn/${String(item.json.id)}/output-0.png`)).arrayBuffer());
+			expect(served.equals(original)).toBe(true);
+		}
+
+		// Both workers ran some of the executions, and together all of them.
+		const byWorker = executionsRunBy(queue!);
+		expect(byWorker.map((ids) => ids.filter((id) => executions.some((execution) => execution.id === id)).length > 0)).toEqual([true, true]);
+		expect(new Set(byWorker.flat())).toEqual(new Set(executions.map((execution) => execution.id)));
+	}, 300_000);
+
+	it('Stop in the editor (the main process) ends the polling on the worker within 2 s; the worker logs the paid task ids', async () => {
+		await callWebhook('wavespeed-queue-stop', undefined);
+		const running = await waitFor('the execution to poll both tasks', async () => {
+			const [execution] = (await rest.listExecutions(STOP_WORKFLOW.id)).filter((summary) => summary.status === 'running');
+			const polled = [...fake.tasks.keys()].filter((id) => fake.requests.some((request) => request.route === 'result' && request.path.includes(id)));
+			return execution && polled.length === 2 ? execution : undefined;
+		}, 60_000);
+
+		const stoppedAtMs = Date.now();
+		await rest.stopExecution(running.id);
+		await new Promise((resolve) => setTimeout(resolve, 4000));
+
+		const lastPollMs = Math.max(...fake.requests.filter((request) => request.route === 'result').map((request) => request.atMs));
+		expect(lastPollMs - stoppedAtMs).toBeLessThan(2000);
+		expect((await rest.getExecution(running.id)).status).toBe('canceled');
+		expect(fake.countRequests('submit')).toBe(2);
+		const worker = queue!.workers[executionsRunBy(queue!).findIndex((ids) => ids.includes(running.id))];
+		for (const taskId of fake.tasks.keys()) {
+			const warning = worker.output().split('\n').find((line) => line.includes(`WaveSpeed task ${taskId}`));
+			expect(warning).toContain(`workflow ${STOP_WORKFLOW.id}, execution ${running.id}`);
+			expect(warning).toContain('because the execution was stopped: collect it with Get Result');
+		}
+	}, 180_000);
+});
