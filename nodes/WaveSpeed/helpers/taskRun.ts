@@ -78,24 +78,27 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 	const request = { ...job.request, ...(settings.base64Output ? { enable_base64_output: true } : {}) };
 	const learning = { model: pacing.durations, kind: job.durationKind };
 
+	// A task an earlier try paid for runs at WaveSpeed already: it is picked up, takes no new slot, and teaches the
+	// schedule nothing (its wait is not counted from its submit).
+	const pickedUpAtMs = Date.now();
+	const started = job.existingTaskId
+		? { task: await fetchTask(ctx, job.existingTaskId, itemIndex, signal), startedAtMs: pickedUpAtMs, holdsSlot: false }
+		: { ...(await submitInSlot(ctx, job, request)), holdsSlot: true };
 	let task: Task;
-	if (job.existingTaskId) {
-		// A task an earlier try paid for: it runs at WaveSpeed already, so it takes no new slot.
-		const startedAtMs = Date.now();
-		const existing = await fetchTask(ctx, job.existingTaskId, itemIndex, signal);
-		job.onSubmitted(existing.id);
-		if (!settings.waitForCompletion && !isTerminal(existing.status)) return { json: { ...getTaskJson(existing), ...cost } };
-		task = await waitForTask(ctx, existing, { ...settings, itemIndex, startedAtMs, signal, deadlineMs: job.deadlineMs });
-	} else {
-		const { task: submitted, startedAtMs } = await submitInSlot(ctx, job, request);
-		try {
-			job.onSubmitted(submitted.id);
-			// A sync-mode reply may already hold the finished outputs (base64 ones exist nowhere else): never drop them.
-			if (!settings.waitForCompletion && !isTerminal(submitted.status)) return { json: { ...getTaskJson(submitted), ...cost } };
-			task = await waitForTask(ctx, submitted, { ...settings, itemIndex, startedAtMs, signal, learning, deadlineMs: job.deadlineMs });
-		} finally {
-			pacing.taskSlots.release(true);
-		}
+	try {
+		job.onSubmitted(started.task.id);
+		// A sync-mode reply may already hold the finished outputs (base64 ones exist nowhere else): never drop them.
+		if (!settings.waitForCompletion && !isTerminal(started.task.status)) return { json: { ...getTaskJson(started.task), ...cost } };
+		task = await waitForTask(ctx, started.task, {
+			...settings,
+			itemIndex,
+			startedAtMs: started.startedAtMs,
+			signal,
+			learning: started.holdsSlot ? learning : undefined,
+			deadlineMs: job.deadlineMs,
+		});
+	} finally {
+		if (started.holdsSlot) pacing.taskSlots.release(true);
 	}
 	assertTaskNotFailed(ctx, task, itemIndex);
 	const outputOptions = { ...settings, itemIndex, signal, deadlineMs: job.deadlineMs, media: job.media };
