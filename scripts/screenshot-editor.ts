@@ -110,9 +110,9 @@ async function checkEditor(page: Page, baseUrl: string, shotsDir: string): Promi
 	};
 	step('signing in');
 	await page.goto(`${baseUrl}/signin`, { waitUntil: 'networkidle2' });
-	await page.type('input[name="emailOrLdapLoginId"]', OWNER.email);
-	await page.type('input[name="password"]', OWNER.password);
-	await page.click('[data-test-id="form-submit-button"]');
+	await (await mustFind(page, 'input[name="emailOrLdapLoginId"]', 'No sign-in form')).type(OWNER.email);
+	await (await mustFind(page, 'input[name="password"]', 'No password field')).type(OWNER.password);
+	await (await mustFind(page, '[data-test-id="form-submit-button"]', 'No sign-in button')).click();
 	if (!(await waitFor(async () => !page.url().includes('/signin'), PAGE_LOAD_MS))) throw new Error(`Signing in as ${OWNER.email} failed`);
 
 	step(`opening workflow ${WORKFLOW_ID}`);
@@ -122,7 +122,8 @@ async function checkEditor(page: Page, baseUrl: string, shotsDir: string): Promi
 	await checkIconLoaded(page, `${canvasNode} img`, 'Canvas node');
 
 	step('searching the node panel for "WaveSpeed"');
-	await page.click('[data-test-id="node-creator-plus-button"]');
+	// page.click does not wait: on a loaded machine the canvas shows its nodes seconds before its "+" button
+	await (await mustFind(page, '[data-test-id="node-creator-plus-button"]', 'The canvas has no "+" button')).click();
 	await mustFind(page, '[data-test-id="node-creator-search-bar"]', 'The "+" button did not open the node panel');
 	await page.type('[data-test-id="node-creator-search-bar"]', 'WaveSpeed');
 	const result = `[data-test-id="item-iterator-item"][data-keyboard-nav-id^="${NODE_TYPE}-"]`;
@@ -136,7 +137,7 @@ async function checkEditor(page: Page, baseUrl: string, shotsDir: string): Promi
 	await page.keyboard.press('Escape');
 
 	step('opening the WaveSpeed node');
-	await page.click(canvasNode, { count: 2 });
+	await (await mustFind(page, canvasNode, `No ${NODE_TYPE} node on the canvas`)).click({ count: 2 });
 	await mustFind(page, '[data-test-id="ndv"] [data-test-id="parameter-input-operation"]', 'Double-clicking the WaveSpeed node did not open its parameters');
 	await expectVisible(page, 'Edit Image', LABELS, ['Credential', 'Operation', 'Prompt', 'Image Source', 'Input Binary Fields', 'Aspect Ratio', 'Resolution', 'Quality', 'Wait for Completion', 'Options'], ['Image URLs', 'Task ID']);
 	const hint = await page.$eval('[data-test-id="ndv"]', (ndv) => String(ndv.innerText).includes('Comma-separated names of binary fields'));
@@ -191,19 +192,18 @@ async function expectVisible(page: Page, what: string, selector: string, shown: 
 /** Opens the Options collection's "Add Option" list, checks its entries and closes it again. */
 async function expectOptions(page: Page, what: string, shown: string[], hidden: string[]): Promise<void> {
 	const items = 'li.el-select-dropdown__item';
-	await page.click(ADD_OPTION);
+	await (await mustFind(page, ADD_OPTION, `${what}: no "Add Option" button`)).click();
 	await expectVisible(page, what, items, shown, hidden);
-	await page.click(ADD_OPTION);
+	await (await mustFind(page, ADD_OPTION, `${what}: no "Add Option" button`)).click();
 	await waitFor(async () => !(await visibleTexts(page, items)).includes(shown[0]), 3000); // closing animation
 }
 
-/** Picks `option` in the dropdown of the parameter named `name`. */
 /** Picks an option and checks it took: a click while the dropdown still animates can miss. */
 async function selectOption(page: Page, name: string, option: string): Promise<void> {
 	const input = `[data-test-id="parameter-input-${name}"]`;
 	const item = `xpath///li[contains(@class,"el-select-dropdown__item")][.//*[normalize-space(text())="${option}"]]`;
 	for (let attempt = 1; attempt <= 3; attempt++) {
-		await page.click(input);
+		await (await mustFind(page, input, `No "${name}" parameter`)).click();
 		const element = await mustFind(page, item, `The "${name}" dropdown has no option "${option}"`);
 		await new Promise((settle) => setTimeout(settle, 300));
 		await element.click();
