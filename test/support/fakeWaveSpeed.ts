@@ -8,6 +8,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+import { createCallbackSender } from './fakeWaveSpeed/callbacks.ts';
+import type { CallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import { MEDIA_FILES, checkModelSubmit, findModel, findModelByPath, listModels, renderMedia } from './fakeWaveSpeed/catalogue.ts';
 import type { FakeModel, MediaKind } from './fakeWaveSpeed/catalogue.ts';
 import { API_ROUTES, applyFault, pickFault, sendEnvelope as send } from './fakeWaveSpeed/faults.ts';
@@ -15,6 +17,7 @@ import type { FaultRule, Route } from './fakeWaveSpeed/faults.ts';
 import { makePlaceholderPng } from './placeholderPng.ts';
 
 export type { FaultRule, Route } from './fakeWaveSpeed/faults.ts';
+export type { CallbackRecord } from './fakeWaveSpeed/callbacks.ts';
 
 export interface FakeOptions {
 	apiKey: string;
@@ -45,6 +48,8 @@ export interface FakeTask {
 	model?: string;
 	output?: MediaKind;
 	droppedFields?: string[];
+	/** Where WaveSpeed calls when the task ends (`?webhook=` on the submit). */
+	webhookUrl?: string;
 	/** When a result poll first saw the end. */
 	firstSeenDoneAtMs?: number;
 	/** When the first output was fully sent: the latency the node added is this minus completeAtMs. */
@@ -68,6 +73,8 @@ export interface FakeWaveSpeed {
 	requests: RecordedRequest[];
 	/** Highest number of unfinished tasks seen at any submit. */
 	peakRunningTasks: number;
+	/** Webhooks (`?webhook=` on a submit): the account's secret, the calls made, and a way to make or forge one. */
+	callbacks: CallbackSender;
 	countRequests(route: Route): number;
 	/** Clears tasks, requests, faults and counters; keeps the options given at start. */
 	reset(): void;
@@ -107,18 +114,21 @@ export async function startFakeWaveSpeed(
 		tasks: new Map(),
 		requests: [],
 		peakRunningTasks: 0,
+		callbacks: createCallbackSender(),
 		countRequests: (route) => fake.requests.filter((request) => request.route === route).length,
 		reset() {
 			fake.faults.length = 0;
 			fake.tasks.clear();
 			fake.requests.length = 0;
 			fake.peakRunningTasks = 0;
+			fake.callbacks.reset();
 			Object.assign(options, defaults, overrides);
 			uploads.clear();
 			outputCache.clear();
 		},
 		close: async () =>
 			await new Promise<void>((resolve) => {
+				fake.callbacks.reset();
 				for (const socket of sockets) socket.destroy();
 				server.close(() => resolve());
 			}),
@@ -163,6 +173,7 @@ export async function startFakeWaveSpeed(
 		if (method === 'POST' && path === '/api/v3/media/uploads') return 'ticket';
 		if (method === 'POST' && path === '/api/v3/media/upload/binary') return 'legacyUpload';
 		if (method === 'GET' && path === '/api/v3/balance') return 'balance';
+		if (method === 'GET' && path === '/api/v3/webhook/secret') return 'webhookSecret';
 		if (method === 'GET' && path === '/api/v3/models') return 'models';
 		if (method === 'POST' && path === '/api/v3/model/price') return 'price';
 		if (method === 'POST' && findModelByPath(path)) return 'model';
@@ -245,6 +256,9 @@ export async function startFakeWaveSpeed(
 	const handleSubmit = async (body: Buffer, res: ServerResponse, fault: FaultRule | undefined, withImages = true, model?: FakeModel) => {
 		const json = parseJson(body);
 		if (!json) return send(res, 400, null, 'invalid JSON body');
+		const webhookUrl = new URL(res.req.url ?? '/', 'http://localhost').searchParams.get('webhook') ?? undefined;
+		if (webhookUrl && json.enable_base64_output === true) return send(res, 400, null, 'webhook callback does not support base64 output');
+		if (webhookUrl && !/^https?:\/\//.test(webhookUrl)) return send(res, 400, null, 'webhook must be an http(s) URL');
 		const checked = model ? checkModelSubmit(model, json, canDownload) : undefined;
 		const problem = checked ? ('problem' in checked ? checked.problem : undefined) : validateSubmit(json, withImages);
 		if (problem) return send(res, 400, null, problem);
@@ -252,6 +266,11 @@ export async function startFakeWaveSpeed(
 			return send(res, 429, null, 'too many concurrent tasks', { 'Retry-After': '1' });
 		}
 		const task = createTask(json, model, checked && 'dropped' in checked ? checked.dropped : undefined);
+		if (webhookUrl && task.outcome !== 'never') {
+			task.webhookUrl = webhookUrl;
+			const prediction = () => ({ ...taskJson(task, Date.now()), input: task.request });
+			fake.callbacks.schedule(task.id, webhookUrl, task.completeAtMs, String(json.prompt ?? ''), prediction);
+		}
 		fake.peakRunningTasks = Math.max(fake.peakRunningTasks, runningTasks(Date.now()));
 		// A fault after creation is the case that must not be resubmitted: the task exists and is billed.
 		if (fault && (await applyFault(fault, res))) return;
@@ -418,6 +437,8 @@ export async function startFakeWaveSpeed(
 					return handleLegacyUpload(req, body, res);
 				case 'balance':
 					return send(res, 200, { balance: 42.5 });
+				case 'webhookSecret':
+					return send(res, 200, { secret: fake.callbacks.secret });
 				case 'models':
 					return send(res, 200, listModels(fake.url));
 				case 'price':

@@ -1,4 +1,5 @@
-import type { IBinaryData, IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryData, IBinaryKeyData, IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { ApiContext } from '../transport/context';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { MAX_DOWNLOAD_BYTES, downloadFile } from '../transport/files';
@@ -57,7 +58,7 @@ export function getTaskJson(task: Task): IDataObject {
  * WaveSpeed sent base64), described in `images` (or `files`) with its size and type. Every output is checked by its bytes.
  */
 export async function buildOutputItem(
-	ctx: IExecuteFunctions,
+	ctx: ApiContext,
 	task: Task,
 	options: OutputOptions,
 ): Promise<INodeExecutionData> {
@@ -128,7 +129,7 @@ interface StoredOutput {
  * AccessDenied, HTML).
  */
 async function downloadOutput(
-	ctx: IExecuteFunctions,
+	ctx: ApiContext,
 	url: string,
 	baseName: string,
 	options: OutputOptions,
@@ -165,7 +166,7 @@ function addGetResultHint<E>(error: E, what: string): E {
 }
 
 async function storeInlineOutput(
-	ctx: IExecuteFunctions,
+	ctx: ApiContext,
 	output: string,
 	baseName: string,
 	itemIndex: number,
@@ -181,7 +182,7 @@ async function storeInlineOutput(
 }
 
 /** Bytes of a stored output, and width and height of an image, read back from its first bytes. */
-async function describeStoredFile(ctx: IExecuteFunctions, stored: StoredOutput): Promise<IDataObject> {
+async function describeStoredFile(ctx: ApiContext, stored: StoredOutput): Promise<IDataObject> {
 	const { binary } = stored;
 	let size;
 	if (stored.type.kind === 'image') {

@@ -1,4 +1,5 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
+import type { ApiContext } from '../transport/context';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { apiRequest, getHttpStatus } from '../transport';
@@ -23,6 +24,8 @@ export interface SubmitOptions {
 	deadlineMs?: number;
 	/** False: a 429 is reported at once (the caller waits for a task slot instead of backing off blindly). */
 	retryRateLimit?: boolean;
+	/** WaveSpeed POSTs the finished task here (signed): a resumed wait, or a WaveSpeed Trigger's URL. */
+	webhookUrl?: string;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface SubmitOptions {
  * is never paid for twice.
  */
 export async function submitTask(
-	ctx: IExecuteFunctions,
+	ctx: ApiContext,
 	endpoint: string,
 	request: IDataObject,
 	options: SubmitOptions,
@@ -48,6 +51,7 @@ export async function submitTask(
 		itemIndex: options.itemIndex,
 		signal: options.signal,
 		body: { ...request, ...(sync ? { enable_sync_mode: true } : {}) },
+		qs: options.webhookUrl ? { webhook: options.webhookUrl } : undefined,
 		deadlineMs: options.deadlineMs,
 		retryRateLimit: options.retryRateLimit,
 		timeoutMs: sync ? Math.max(options.syncTimeoutMs!, MIN_SYNC_REPLY_WAIT_MS) + SYNC_REPLY_MARGIN_MS : undefined,
@@ -55,7 +59,7 @@ export async function submitTask(
 }
 
 export async function fetchTask(
-	ctx: IExecuteFunctions,
+	ctx: ApiContext,
 	taskId: string,
 	itemIndex: number,
 	signal?: AbortSignal,
@@ -85,10 +89,10 @@ export async function fetchTask(
 }
 
 /** A task that ended failed, cancelled, timeout or deleted is an error for its item, quoting WaveSpeed's reason. */
-export function assertTaskNotFailed(ctx: IExecuteFunctions, task: Task, itemIndex: number): void {
+export function assertTaskNotFailed(ctx: ApiContext, task: Task, itemIndex: number): void {
 	if (isFailed(task.status)) throw taskError(ctx.getNode(), itemIndex, task.id, describeFailure(task));
 }
 
-export async function fetchBalance(ctx: IExecuteFunctions, itemIndex: number, signal?: AbortSignal): Promise<Balance> {
+export async function fetchBalance(ctx: ApiContext, itemIndex: number, signal?: AbortSignal): Promise<Balance> {
 	return await apiRequest<Balance>(ctx, { method: 'GET', path: BALANCE_ENDPOINT, kind: 'read', itemIndex, signal });
 }

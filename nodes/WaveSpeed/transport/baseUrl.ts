@@ -3,7 +3,8 @@
  * local gateway, a test server), where the key does not cross the internet in clear text. One pattern, used both
  * here (every request) and inside the credential's test expression, so both always agree.
  */
-import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
+import type { ApiContext } from './context';
 import { NodeOperationError } from 'n8n-workflow';
 
 export const DEFAULT_BASE_URL = 'https://api.wavespeed.ai';
@@ -31,7 +32,7 @@ export function describeRefusedBaseUrl(baseUrl: string): string {
 
 /** The credential's Base URL without trailing slashes, or an error for the item if the key may not go there. */
 export function readBaseUrl(
-	ctx: IExecuteFunctions,
+	ctx: ApiContext,
 	credentials: ICredentialDataDecryptedObject | IDataObject,
 	itemIndex: number,
 ): string {

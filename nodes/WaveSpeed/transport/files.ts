@@ -1,4 +1,5 @@
-import type { IExecuteFunctions, IHttpRequestMethods, IN8nHttpFullResponse } from 'n8n-workflow';
+import type { IHttpRequestMethods, IN8nHttpFullResponse } from 'n8n-workflow';
+import type { ApiContext } from './context';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { BinaryStream } from '../helpers/types';
@@ -33,7 +34,7 @@ export interface PutFileCall {
 	deadlineMs?: number;
 }
 
-export async function putFile(ctx: IExecuteFunctions, call: PutFileCall): Promise<void> {
+export async function putFile(ctx: ApiContext, call: PutFileCall): Promise<void> {
 	assertHttpUrl(ctx, call.url, call.itemIndex);
 	await transfer(ctx, call, 'upload', async () => {
 		const window = openAttemptWindow(call);
@@ -83,7 +84,7 @@ export interface DownloadedFile {
  * past the attempt's time limit or grows past the size cap is fetched again, within `deadlineMs`.
  */
 export async function downloadFile<T>(
-	ctx: IExecuteFunctions,
+	ctx: ApiContext,
 	call: DownloadCall,
 	consume: (file: DownloadedFile) => Promise<T>,
 ): Promise<T> {
@@ -181,7 +182,7 @@ function throwUnlessOk(response: IN8nHttpFullResponse): void {
 }
 
 async function transfer<T>(
-	ctx: IExecuteFunctions,
+	ctx: ApiContext,
 	call: { itemIndex: number; signal?: AbortSignal; deadlineMs?: number },
 	kind: 'upload' | 'download',
 	attempt: () => Promise<T>,
@@ -194,7 +195,7 @@ async function transfer<T>(
 	}
 }
 
-function toTransferError(ctx: IExecuteFunctions, kind: 'upload' | 'download', itemIndex: number, error: unknown): Error {
+function toTransferError(ctx: ApiContext, kind: 'upload' | 'download', itemIndex: number, error: unknown): Error {
 	if (error instanceof Cancelled) return new NodeOperationError(ctx.getNode(), error.message, { itemIndex });
 	// The consumer's own verdict on what arrived (not an image, say), already in words for the user.
 	if (error instanceof NodeOperationError) return error;
@@ -203,7 +204,7 @@ function toTransferError(ctx: IExecuteFunctions, kind: 'upload' | 'download', it
 	return new NodeOperationError(ctx.getNode(), `${what} failed${tries}: ${(error as Error).message}`, { itemIndex });
 }
 
-function assertHttpUrl(ctx: IExecuteFunctions, url: string, itemIndex: number): void {
+function assertHttpUrl(ctx: ApiContext, url: string, itemIndex: number): void {
 	if (!/^https?:\/\//i.test(url)) {
 		throw new NodeOperationError(ctx.getNode(), `WaveSpeed returned a URL that is not http(s): ${url}`, {
 			itemIndex,

@@ -10,11 +10,15 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Envelope } from '../helpers/types';
 import { readBaseUrl } from './baseUrl';
+import type { ApiContext } from './context';
 import type { RequestKind } from './retry';
 import { mayHaveCreatedTask, parseRetryAfterMs } from './retry';
 import { AttemptFailure, Cancelled, withRetries } from './retryLoop';
 
+export type { ApiContext } from './context';
+
 export const CREDENTIAL_TYPE = 'wavespeedApi';
+
 const DEFAULT_API_TIMEOUT_MS = 60_000;
 
 export interface ApiCall {
@@ -31,6 +35,8 @@ export interface ApiCall {
 	deadlineMs?: number;
 	/** False: a 429 fails the call at once, with WaveSpeed's Retry-After in the error (see getRetryAfterMs). */
 	retryRateLimit?: boolean;
+	/** Query parameters, e.g. a submit's `webhook`. */
+	qs?: IDataObject;
 }
 
 /** Why a call failed, for callers that react to it (a 404 on the upload route, an unknown task id). */
@@ -43,8 +49,9 @@ export function getHttpStatus(error: unknown): number | undefined {
  * Calls WaveSpeed's API with the credential's key and base URL, unwraps the `{code, message, data}` envelope and
  * retries what the rules in ./retry allow. The only place that reads the credential.
  */
-export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Promise<T> {
-	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE, call.itemIndex);
+export async function apiRequest<T>(ctx: ApiContext, call: ApiCall): Promise<T> {
+	// A webhook's context has one credential for all items; a run's resolves it per item.
+	const credentials = await (ctx as IExecuteFunctions).getCredentials(CREDENTIAL_TYPE, call.itemIndex);
 	const baseUrl = readBaseUrl(ctx, credentials, call.itemIndex);
 	const apiKey = String(credentials.apiKey ?? '');
 
@@ -55,6 +62,7 @@ export async function apiRequest<T>(ctx: IExecuteFunctions, call: ApiCall): Prom
 			method: call.method,
 			url: `${baseUrl}${call.path}`,
 			body: call.body,
+			qs: call.qs,
 			headers: call.headers,
 			json: !Buffer.isBuffer(call.body),
 			// The raw text, so an unreadable body is told apart from a good one instead of passed on as a string.
@@ -142,7 +150,7 @@ function parseEnvelope(body: unknown): Envelope<never> | undefined {
 	return undefined;
 }
 
-function toNodeError(ctx: IExecuteFunctions, call: ApiCall, error: unknown, apiKey: string): Error {
+function toNodeError(ctx: ApiContext, call: ApiCall, error: unknown, apiKey: string): Error {
 	const redact = (text: string) => (apiKey.length >= 4 ? text.split(apiKey).join('***') : text);
 	if (error instanceof Cancelled) {
 		return new NodeOperationError(ctx.getNode(), error.message, { itemIndex: call.itemIndex });

@@ -14,6 +14,7 @@ export type Route =
 	| 'ticket'
 	| 'legacyUpload'
 	| 'balance'
+	| 'webhookSecret'
 	| 'models'
 	| 'price'
 	| 'model'
@@ -22,7 +23,7 @@ export type Route =
 	| 'download'
 	| 'unknown';
 
-export const API_ROUTES: Route[] = ['submit', 'generate', 'result', 'ticket', 'legacyUpload', 'balance', 'models', 'price', 'model'];
+export const API_ROUTES: Route[] = ['submit', 'generate', 'result', 'ticket', 'legacyUpload', 'balance', 'webhookSecret', 'models', 'price', 'model'];
 
 export interface FaultRule {
 	/** Which requests: a route, every /api/v3 route ('api'), or everything ('any'). */
