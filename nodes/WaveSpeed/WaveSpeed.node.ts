@@ -1,11 +1,22 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { optionsProperty, qualityProperty, resolutionProperty, waitForCompletionProperty } from './actions/descriptions';
 import { editImage, generateImage, getBalance, getResult, operationProperty, runModel } from './actions';
 import { router } from './actions/router';
 import { listSearch, loadOptions, resourceMapping } from './methods';
+import { resumeOnCallback } from './webhooks/resumeOnCallback';
 
+// A restart webhook, as n8n's Wait node has: nothing is registered at WaveSpeed (it has no webhook API; the URL
+// travels with each submit), so the checkExists/create/delete lifecycle this rule asks of triggers has nothing to do.
+// eslint-disable-next-line @n8n/community-nodes/webhook-lifecycle-complete
 export class WaveSpeed implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WaveSpeed',
@@ -23,6 +34,8 @@ export class WaveSpeed implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'wavespeedApi', required: true }],
+		// Wait Method "webhook": WaveSpeed calls this execution's resume URL ($execution.resumeUrl) when a task ends.
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '', restartWebhook: true }],
 		properties: [
 			operationProperty,
 			...editImage.description,
@@ -41,5 +54,9 @@ export class WaveSpeed implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);
+	}
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await resumeOnCallback.call(this);
 	}
 }

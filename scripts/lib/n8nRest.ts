@@ -41,6 +41,8 @@ export class N8nRestClient {
 			await new Promise((resolve) => setTimeout(resolve, 500));
 			response = await this.send('POST', '/rest/owner/setup', OWNER);
 		}
+		// An n8n started again on the same database has its owner already: sign in as the editor's login page does.
+		if (response.status === 400) response = await this.send('POST', '/rest/login', { emailOrLdapLoginId: OWNER.email, password: OWNER.password });
 		const setCookie = response.headers.getSetCookie().find((value) => value.startsWith('n8n-auth='));
 		if (!response.ok || !setCookie) throw new Error(`Owner set-up failed: ${response.status} ${await response.text()}`);
 		this.cookie = setCookie.split(';')[0];

@@ -3,7 +3,7 @@
  * item index), HTTP goes for real through n8n's own outbound client to the local fake server, and binary data is
  * kept in memory like n8n's default mode. Workflow-level tests use n8n's real executor instead (test/workflow).
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 import { OutboundHttp } from '@n8n/backend-network';
 import { Container } from '@n8n/di';
@@ -29,6 +29,11 @@ export interface ContextOptions {
 	cancelSignal?: AbortSignal;
 	/** Called as an AI agent's tool: 'context' as Agent 2 does (isToolExecution()), 'type' as Agent 3 (a `…Tool` node). */
 	toolCall?: 'context' | 'type';
+	/** What `$execution.resumeUrl` gives (Wait Method "webhook"). */
+	resumeUrl?: string;
+	/** n8n's 'default' binary mode keeps data inline; 'filesystem' (and database, S3) gives stored data an id. */
+	binaryMode?: 'default' | 'filesystem';
+	onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
 }
 
 export interface HttpCall {
@@ -40,6 +45,9 @@ export interface TestContext {
 	ctx: IExecuteFunctions;
 	httpCalls: HttpCall[];
 	logs: string[];
+	/** The execution's custom data, and the times putExecutionToWait was called with. */
+	customData: Map<string, string>;
+	waits: Date[];
 }
 
 const sendRequest = async (options: IHttpRequestOptions) =>
@@ -56,7 +64,12 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		typeVersion: 1,
 		position: [0, 0],
 		parameters: {},
+		...(options.onError ? { onError: options.onError } : {}),
 	};
+	const customData = new Map<string, string>();
+	const stored = new Map<string, Buffer>();
+	const waits: Date[] = [];
+	const executeData = { data: { main: [items] }, node, source: null };
 	const log = (level: string) => (message: string, meta?: unknown) =>
 		logs.push(`${level} ${message} ${meta ? JSON.stringify(meta) : ''}`);
 
@@ -67,6 +80,13 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		getExecutionId: () => 'test-execution',
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => options.cancelSignal,
+		getExecuteData: () => executeData,
+		evaluateExpression: (expression: string) => (expression.includes('$execution.resumeUrl') ? options.resumeUrl : undefined),
+		putExecutionToWait: async (waitTill: Date) => void waits.push(waitTill),
+		customData: {
+			get: (key: string) => customData.get(key),
+			set: (key: string, value: string) => void customData.set(key, value),
+		},
 		...(options.toolCall ? { isToolExecution: () => options.toolCall === 'context' } : {}),
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
 			const value = options.params[name];
@@ -109,10 +129,14 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 				return Buffer.from(binary.data, 'base64');
 			},
 			binaryToBuffer: async (body: Buffer | Readable) => await toBuffer(body),
+			getBinaryStream: async (id: string) => Readable.from([stored.get(id) ?? Buffer.alloc(0)]),
 			prepareBinaryData: async (body: Buffer | Readable, fileName?: string, mimeType?: string): Promise<IBinaryData> => {
 				const buffer = await toBuffer(body);
+				const id = options.binaryMode === 'filesystem' ? `filesystem-v2:test/${stored.size}` : undefined;
+				if (id) stored.set(id, buffer);
 				return {
-				data: buffer.toString('base64'),
+				...(id ? { id } : {}),
+				data: id ? 'filesystem-v2' : buffer.toString('base64'),
 				mimeType: mimeType ?? 'application/octet-stream',
 				fileName,
 				fileExtension: fileName?.split('.').pop(),
@@ -122,7 +146,7 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		},
 	} as unknown as IExecuteFunctions;
 
-	return { ctx, httpCalls, logs };
+	return { ctx, httpCalls, logs, customData, waits };
 }
 
 async function toBuffer(body: Buffer | Readable): Promise<Buffer> {

@@ -101,6 +101,16 @@ export const optionsProperty: INodeProperties = {
 			displayOptions: { show: { '/operation': TASK_OPERATIONS } },
 		},
 		{
+			displayName: 'Callback URL',
+			name: 'callbackUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. https://n8n.example.com/webhook/…/wavespeed?sku=123',
+			description:
+				"Where WaveSpeed POSTs each task when it ends, such as a WaveSpeed Trigger's production URL. Query parameters you add come back in the Trigger's output.",
+			displayOptions: { show: { '/operation': TASK_OPERATIONS, '/waitForCompletion': [false] } },
+		},
+		{
 			displayName: 'Download Output',
 			name: 'downloadOutput',
 			type: 'boolean',
@@ -147,6 +157,27 @@ export const optionsProperty: INodeProperties = {
 			default: DEFAULT_TIMEOUT_SECONDS,
 			typeOptions: { minValue: 1 },
 			description: 'How long to wait for a task in all before failing the item. The task itself is not cancelled.',
+		},
+		{
+			displayName: 'Wait Method',
+			name: 'waitMethod',
+			type: 'options',
+			options: [
+				{
+					name: 'Poll',
+					value: 'poll',
+					description: 'Ask WaveSpeed until the tasks end, inside the running execution',
+				},
+				{
+					name: 'Webhook',
+					value: 'webhook',
+					description:
+						"WaveSpeed calls back: the execution waits without a worker and survives an n8n restart. n8n's WEBHOOK_URL must be reachable by WaveSpeed.",
+				},
+			],
+			default: 'poll',
+			description: 'How the execution waits for its tasks when Wait for Completion is on. Read from the first item.',
+			displayOptions: { show: { '/operation': TASK_OPERATIONS, '/waitForCompletion': [true] } },
 		},
 	],
 };

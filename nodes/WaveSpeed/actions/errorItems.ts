@@ -1,4 +1,7 @@
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { INode, INodeExecutionData } from 'n8n-workflow';
+
+/** Error items are made in a node's run and in a resumed wait's webhook alike: only the node is needed. */
+type NodeContext = { getNode(): INode };
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { withTaskId } from '../helpers/itemErrors';
@@ -11,7 +14,7 @@ import { withTaskId } from '../helpers/itemErrors';
  *   put there, so the task id goes into the message (and the error's context), where the user still finds it.
  */
 export function toErrorItem(
-	ctx: IExecuteFunctions,
+	ctx: NodeContext,
 	error: Error,
 	itemIndex: number,
 	taskId: string | undefined,
@@ -29,7 +32,7 @@ export function toErrorItem(
 }
 
 /** n8n shows and routes its own error classes; anything else (a bug, an unexpected throw) is wrapped. */
-export function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+export function asNodeError(ctx: NodeContext, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
 	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
 }

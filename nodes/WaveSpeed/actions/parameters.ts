@@ -109,6 +109,8 @@ interface RawOptions {
 	outputBinaryProperty?: unknown;
 	syncMode?: unknown;
 	maxConcurrency?: unknown;
+	waitMethod?: unknown;
+	callbackUrl?: unknown;
 }
 
 function readOptions(ctx: IExecuteFunctions, itemIndex: number): RawOptions {
@@ -148,15 +150,33 @@ export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number, isTo
 	const outputBinaryProperty =
 		options.outputBinaryProperty === undefined ? 'data' : readOptionText(ctx, itemIndex, options.outputBinaryProperty);
 	if (!outputBinaryProperty) throw parameterError(node, itemIndex, 'Output Binary Field', 'Must not be empty');
+	const waitForCompletion = readBoolean(ctx, itemIndex, ctx.getNodeParameter('waitForCompletion', itemIndex, true), 'Wait for Completion', true);
+	const base64Output = !isToolCall && readBoolean(ctx, itemIndex, options.base64Output, 'Base64 Output', false);
+	const callbackUrl = waitForCompletion ? undefined : readCallbackUrl(ctx, itemIndex, options.callbackUrl, base64Output);
 	return {
-		waitForCompletion: readBoolean(ctx, itemIndex, ctx.getNodeParameter('waitForCompletion', itemIndex, true), 'Wait for Completion', true),
+		waitForCompletion,
+		callbackUrl,
 		pollIntervalMs: Math.round(pollIntervalSeconds * 1000),
 		timeoutMs: Math.round(timeoutSeconds * 1000),
 		downloadOutput: !isToolCall && readBoolean(ctx, itemIndex, options.downloadOutput, 'Download Output', true),
-		base64Output: !isToolCall && readBoolean(ctx, itemIndex, options.base64Output, 'Base64 Output', false),
+		base64Output,
 		outputBinaryProperty,
 		syncMode: readBoolean(ctx, itemIndex, options.syncMode, 'Sync Mode', false),
 	};
+}
+
+/** Where WaveSpeed POSTs a finished task (Wait for Completion off): an absolute http(s) URL, its query kept. */
+function readCallbackUrl(ctx: IExecuteFunctions, itemIndex: number, value: unknown, base64Output: boolean): string | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	const url = typeof value === 'string' ? value.trim() : '';
+	const node = ctx.getNode();
+	if (!/^https?:\/\/[^\s/?#]+/i.test(url)) {
+		throw parameterError(node, itemIndex, 'Callback URL', `Expected an http(s) URL, got ${typeof value === 'string' ? `"${url}"` : describeType(value)}`);
+	}
+	if (base64Output) {
+		throw parameterError(node, itemIndex, 'Callback URL', 'WaveSpeed does not call back for Base64 Output tasks: turn one of the two off');
+	}
+	return url;
 }
 
 function readOptionText(ctx: IExecuteFunctions, itemIndex: number, value: unknown): string {
@@ -172,4 +192,13 @@ export function readMaxConcurrency(ctx: IExecuteFunctions): number {
 		throw parameterError(ctx.getNode(), 0, 'Max Concurrency', `Must be a whole number from 1 to ${MAX_MAX_CONCURRENCY}`);
 	}
 	return value;
+}
+
+export type WaitMethod = 'poll' | 'webhook';
+
+/** How the execution waits for its tasks, from the first item's options (an execution either waits or it polls). */
+export function readWaitMethod(ctx: IExecuteFunctions): WaitMethod {
+	const value = readOptions(ctx, 0).waitMethod ?? 'poll';
+	if (value === 'poll' || value === 'webhook') return value;
+	throw parameterError(ctx.getNode(), 0, 'Wait Method', `Expected "poll" or "webhook", got ${describeType(value)}`);
 }

@@ -3,7 +3,10 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { runPool } from '../helpers/concurrency';
 import { getTaskId } from '../helpers/itemErrors';
+import type { TaskSettings } from '../helpers/taskRun';
 import { isSubmitOutcomeUnknown } from '../transport';
+import { planWait, startWaiting } from '../webhooks/startWait';
+import type { WaitPlan } from '../webhooks/startWait';
 import * as operations from './index';
 import type { Operation } from './index';
 import { asNodeError, toErrorItem } from './errorItems';
@@ -13,7 +16,7 @@ import { Run } from './runContext';
 import type { TaskLedger } from './taskLedger';
 import { openTaskLedger } from './taskLedger';
 
-type Job = { itemIndex: number };
+type Job = { itemIndex: number; settings?: TaskSettings };
 type ItemOutcome = { item: INodeExecutionData } | { error: Error };
 
 /**
@@ -35,8 +38,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const ledger = openTaskLedger(this);
 
 	const prepared = await prepareAll(this, handler, items.length, isToolCall, continueOnFail);
+	const plan: WaitPlan = handler.holdsTaskSlots
+		? await planWait(this, prepared.map((job) => ('job' in job ? job.job.settings : undefined)), { isToolCall, continueOnFail })
+		: {};
 
-	const run = new Run(ledger, maxConcurrency, this.getExecutionCancelSignal?.(), isToolCall);
+	const run = new Run(ledger, maxConcurrency, this.getExecutionCancelSignal?.(), isToolCall, plan.callbackUrl);
 	let firstFailure: { itemIndex: number; error: Error } | undefined;
 	let settled: Awaited<ReturnType<typeof runPool<ItemOutcome>>>;
 	try {
@@ -74,15 +80,27 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	const notRun = () => new NodeOperationError(this.getNode(), 'The execution was stopped before this item ran');
-	const output = settled.map((result, itemIndex): INodeExecutionData => {
-		const outcome: ItemOutcome = result?.status === 'fulfilled' ? result.value : { error: result?.reason ?? notRun() };
+	const outcomes = settled.map((result): ItemOutcome => (result?.status === 'fulfilled' ? result.value : { error: result?.reason ?? notRun() }));
+	const output = outcomes.map((outcome, itemIndex): INodeExecutionData => {
 		if ('item' in outcome) {
-			const item = run.isToolCall ? { json: compactForAgent(outcome.item.json) } : outcome.item;
+			const noted = plan.note ? { ...outcome.item, json: { ...outcome.item.json, waitNote: plan.note } } : outcome.item;
+			const item = run.isToolCall ? { json: compactForAgent(noted.json) } : noted;
 			return { ...item, pairedItem: { item: itemIndex } };
 		}
 		const taskId = getTaskId(outcome.error) ?? ledger.get(itemIndex).taskId;
 		return toErrorItem(this, outcome.error, itemIndex, taskId);
 	});
+	if (run.awaiting.length > 0 && !run.wasExecutionStopped) {
+		// Every task is submitted: the execution now waits for WaveSpeed's callbacks without holding a worker. This
+		// output is only shown while it waits; the resumed node outputs what webhooks/resumeOnCallback builds.
+		const failed = outcomes.flatMap((outcome, itemIndex) => {
+			if (!('error' in outcome)) return [];
+			const { message, description } = outcome.error as Error & { description?: string | null };
+			return [{ itemIndex, message, description: description ?? undefined, taskId: getTaskId(outcome.error) ?? ledger.get(itemIndex).taskId }];
+		});
+		const waitTillMs = Math.max(...run.awaiting.map((waiting) => waiting.deadlineMs));
+		await startWaiting(this, { version: 1, itemCount: items.length, waiting: run.awaiting, failed, maxConcurrency, waitTillMs });
+	}
 	return [output];
 }
 
@@ -145,7 +163,7 @@ function isToolCallContext(ctx: IExecuteFunctions): boolean {
 }
 
 /** What an AI agent needs to answer and to chain calls: ids, status, URLs, cost. No base64, timings or flags. */
-const AGENT_FIELDS = ['id', 'status', 'outputs', 'error', 'estimatedCostUsd', 'balance', 'currency'];
+const AGENT_FIELDS = ['id', 'status', 'outputs', 'error', 'estimatedCostUsd', 'balance', 'currency', 'waitNote'];
 
 function compactForAgent(json: IDataObject): IDataObject {
 	return Object.fromEntries(Object.entries(json).filter(([key, value]) => AGENT_FIELDS.includes(key) && value !== ''));

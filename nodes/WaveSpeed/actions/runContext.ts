@@ -1,5 +1,7 @@
 import { TaskSlots } from '../helpers/concurrency';
 import type { TaskPacing } from '../helpers/imageTask';
+import type { TaskCallback } from '../helpers/taskRun';
+import type { WaitingTask } from '../webhooks/waitState';
 import { DurationModel } from '../helpers/pollSchedule';
 import type { UploadSession } from '../helpers/upload';
 import type { ItemRecord, TaskLedger } from './taskLedger';
@@ -17,6 +19,8 @@ export interface RunContext {
 	onSubmitted(taskId: string): void;
 	/** Called by an AI agent as a tool: output stays compact JSON (agents take no binary data). */
 	isToolCall: boolean;
+	/** Wait Method "webhook": where WaveSpeed calls back, and where the item's task is handed over. */
+	callback?: TaskCallback;
 }
 
 /**
@@ -34,12 +38,15 @@ export class Run {
 	};
 
 	readonly pacing: TaskPacing;
+	/** Tasks handed over to a webhook wait (Wait Method "webhook"), in the order they were submitted. */
+	readonly awaiting: WaitingTask[] = [];
 
 	constructor(
 		readonly ledger: TaskLedger,
 		maxConcurrency: number,
 		private readonly executionSignal: AbortSignal | undefined,
 		readonly isToolCall = false,
+		private readonly callbackUrl?: string,
 	) {
 		this.pacing = {
 			taskSlots: new TaskSlots(maxConcurrency),
@@ -81,6 +88,7 @@ export class Run {
 				record: this.ledger.get(itemIndex),
 				onSubmitted: (taskId) => this.ledger.recordSubmitted(itemIndex, taskId),
 				isToolCall: this.isToolCall,
+				callback: this.callbackUrl ? { url: this.callbackUrl, onAwaiting: (waiting) => this.awaiting.push(waiting) } : undefined,
 			});
 		} finally {
 			this.running.delete(controller);

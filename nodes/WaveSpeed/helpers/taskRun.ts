@@ -12,6 +12,7 @@ import { waitForTask } from './polling';
 import { assertTaskNotFailed, fetchTask, submitTask } from './task';
 import { isTerminal } from './taskStatus';
 import type { Task } from './types';
+import type { WaitingTask } from '../webhooks/waitState';
 
 /** How an item waits for its task and what it returns, in plain values (milliseconds). */
 export interface TaskSettings {
@@ -23,6 +24,8 @@ export interface TaskSettings {
 	downloadOutput: boolean;
 	outputBinaryProperty: string;
 	syncMode: boolean;
+	/** Wait for Completion off: WaveSpeed POSTs the finished task here (a WaveSpeed Trigger's URL, say). */
+	callbackUrl?: string;
 }
 
 /** How items share WaveSpeed and the execution's downloads, and what they learn of task durations. */
@@ -56,6 +59,13 @@ export interface TaskRunJob {
 	existingTaskId?: string;
 	/** Told the task id as soon as it exists: the task is billed from then on. */
 	onSubmitted: (taskId: string) => void;
+	/** Wait Method "webhook": the submit names `url` for WaveSpeed to call, and the item hands its task over instead of waiting. */
+	callback?: TaskCallback;
+}
+
+export interface TaskCallback {
+	url: string;
+	onAwaiting(waiting: WaitingTask): void;
 }
 
 /** What a task takes from its item's run context: the item's signal, the shared pacing, an earlier try's task. */
@@ -64,8 +74,10 @@ export function getTaskSharing(run: {
 	pacing: TaskPacing;
 	record: { taskId?: string };
 	onSubmitted: (taskId: string) => void;
-}): Pick<TaskRunJob, 'signal' | 'pacing' | 'existingTaskId' | 'onSubmitted'> {
-	return { signal: run.signal, pacing: run.pacing, existingTaskId: run.record.taskId, onSubmitted: run.onSubmitted };
+	callback?: TaskCallback;
+}): Pick<TaskRunJob, 'signal' | 'pacing' | 'existingTaskId' | 'onSubmitted' | 'callback'> {
+	const { signal, pacing, onSubmitted, callback } = run;
+	return { signal, pacing, existingTaskId: run.record.taskId, onSubmitted, callback };
 }
 
 /**
@@ -89,6 +101,13 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 		job.onSubmitted(started.task.id);
 		// A sync-mode reply may already hold the finished outputs (base64 ones exist nowhere else): never drop them.
 		if (!settings.waitForCompletion && !isTerminal(started.task.status)) return { json: { ...getTaskJson(started.task), ...cost } };
+		if (job.callback && !isTerminal(started.task.status)) {
+			// WaveSpeed will call back: the execution waits for the whole batch without a worker (see webhooks/).
+			const { downloadOutput, outputBinaryProperty, timeoutMs } = settings;
+			const waiting = { itemIndex, taskId: started.task.id, downloadOutput, outputBinaryProperty, timeoutMs, media: job.media, cost, deadlineMs: job.deadlineMs };
+			job.callback.onAwaiting(waiting);
+			return { json: { ...getTaskJson(started.task), ...cost, waitMethod: 'webhook' } };
+		}
 		task = await waitForTask(ctx, started.task, {
 			...settings,
 			itemIndex,
@@ -122,6 +141,7 @@ async function submitInSlot(ctx: IExecuteFunctions, job: TaskRunJob, request: ID
 			deadlineMs,
 			syncTimeoutMs: settings.syncMode ? settings.timeoutMs : undefined,
 			retryRateLimit: false,
+			webhookUrl: job.callback?.url ?? (settings.waitForCompletion ? undefined : settings.callbackUrl),
 		}).then(
 			(task) => ({ task }),
 			(error: Error) => ({ error }),

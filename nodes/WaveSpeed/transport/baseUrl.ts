@@ -23,6 +23,13 @@ export function isAllowedBaseUrl(baseUrl: string): boolean {
 	return ALLOWED_BASE_URL.test(baseUrl);
 }
 
+const LOCAL_URL = new RegExp(String.raw`^\s*https?://(?:${LOCAL_NAME}|${IPV4_PRIVATE}|${IPV6_PRIVATE})(?::\d+)?(?:[/?#]|\s*$)`, 'i');
+
+/** Whether a URL names this machine or a private network: a public service such as WaveSpeed cannot reach it. */
+export function isLocalUrl(url: string): boolean {
+	return LOCAL_URL.test(url);
+}
+
 export function describeRefusedBaseUrl(baseUrl: string): string {
 	return (
 		`The credential's Base URL "${baseUrl}" must start with https:// (http:// only for localhost or a private ` +

@@ -3,11 +3,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** WaveSpeed refuses a callback older or newer than this (replays): the same window on our side. */
 export const MAX_CALLBACK_SKEW_MS = 300_000;
 
-export interface CallbackHeaders {
-	'webhook-id'?: string | string[];
-	'webhook-timestamp'?: string | string[];
-	'webhook-signature'?: string | string[];
-}
+/** Request headers, as Node's http module gives them (lower-case names). */
+export type CallbackHeaders = Record<string, string | string[] | undefined>;
 
 /**
  * WaveSpeed's signature: hex HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<raw body>`, keyed with the account's

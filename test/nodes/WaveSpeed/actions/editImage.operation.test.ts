@@ -99,8 +99,9 @@ describe('Edit Image', () => {
 		const [task] = fake.tasks.values();
 		expect(error?.message).toContain(`WaveSpeed task ${task.id} did not finish within 1 s`);
 		expect(error?.description).toContain(`"Get Result" operation with task ID ${task.id}`);
-		// 0.5 s interval within 1.2 s: two or three polls, not a busy loop.
-		expect(fake.countRequests('result')).toBeGreaterThanOrEqual(2);
+		// 0.5 s interval within 1.2 s: at most three polls, not a busy loop. Timeout counts from the item's start, upload
+		// included, so a loaded machine leaves room for fewer (one, in a run here): at least one.
+		expect(fake.countRequests('result')).toBeGreaterThanOrEqual(1);
 		expect(fake.countRequests('result')).toBeLessThanOrEqual(3);
 	});
 

@@ -34,6 +34,37 @@ describe('Generate Image, Get Balance and cost', () => {
 		expect(item.binary?.data.mimeType).toBe('image/png');
 	});
 
+	it('Callback URL (Wait for Completion off): the submit names it, query kept, and WaveSpeed calls it signed when the task ends', async () => {
+		const received: Array<{ url: string; signature: string }> = [];
+		const { createServer } = await import('node:http');
+		const receiver = createServer((req, res) => {
+			received.push({ url: req.url ?? '', signature: String(req.headers['webhook-signature']) });
+			res.end('ok');
+		});
+		await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+		const callbackUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/webhook/abc/wavespeed?sku=123`;
+		try {
+			const params = generateParams({ waitForCompletion: false, options: { callbackUrl } });
+			const [item] = await runNode(createExecuteContext(contextFor(fake, params)));
+			const [task] = fake.tasks.values();
+			expect(task.webhookUrl).toBe(callbackUrl);
+			expect(item.json).toMatchObject({ id: task.id });
+			for (const endMs = Date.now() + 5000; received.length === 0 && Date.now() < endMs; ) await new Promise((resolve) => setTimeout(resolve, 50));
+			expect(received.map((call) => [call.url, call.signature.startsWith('v3,')])).toEqual([['/webhook/abc/wavespeed?sku=123', true]]);
+		} finally {
+			await new Promise((resolve) => receiver.close(resolve));
+		}
+	});
+
+	it('Callback URL: not a URL, or with Base64 Output (WaveSpeed refuses the pair), fails before anything is sent', async () => {
+		const notUrl = await failure(runNode(createExecuteContext(contextFor(fake, generateParams({ waitForCompletion: false, options: { callbackUrl: 'n8n.example.com/hook' } })))));
+		expect(notUrl.message).toBe('Expected an http(s) URL, got "n8n.example.com/hook" [item 0, parameter "Callback URL"]');
+		const withBase64 = generateParams({ waitForCompletion: false, options: { callbackUrl: 'https://n8n.example.com/hook', base64Output: true } });
+		const refused = await failure(runNode(createExecuteContext(contextFor(fake, withBase64))));
+		expect(refused.message).toContain('WaveSpeed does not call back for Base64 Output tasks');
+		expect(fake.requests).toHaveLength(0);
+	});
+
 	it('refuses "auto" as an aspect ratio: there is no first image to take it from', async () => {
 		const error = await failure(runNode(createExecuteContext(contextFor(fake, generateParams({ aspectRatio: 'auto' })))));
 		expect(error.message).toBe('Unknown aspect ratio "auto" [item 0, parameter "Aspect Ratio"]');

@@ -1,0 +1,59 @@
+import type { INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { runPool } from '../helpers/concurrency';
+import { taskError } from '../helpers/itemErrors';
+import { buildOutputItem } from '../helpers/output';
+import { assertTaskNotFailed, fetchTask } from '../helpers/task';
+import { isTerminal } from '../helpers/taskStatus';
+import type { Task } from '../helpers/types';
+import type { ApiContext } from '../transport/context';
+import type { WaitState, WaitingTask } from './waitState';
+
+/** One item's end: its output item, or the error it failed with (and its task, if one was paid for). */
+export type ItemOutcome = { item: INodeExecutionData } | { error: Error; taskId?: string };
+
+/**
+ * Whether every task of the wait has ended, asked of WaveSpeed (callbacks may be lost or repeated: the result
+ * endpoint is the truth). Newest task first, stopping at the first still running: while a batch runs, a callback
+ * costs one or two reads, and only the last one reads them all.
+ */
+export async function readEndedTasks(ctx: ApiContext, state: WaitState): Promise<Map<string, Task> | undefined> {
+	const ended = new Map<string, Task>();
+	for (const waiting of [...state.waiting].reverse()) {
+		const task = await fetchTask(ctx, waiting.taskId, waiting.itemIndex);
+		if (!isTerminal(task.status)) return undefined;
+		ended.set(waiting.taskId, task);
+	}
+	return ended;
+}
+
+/**
+ * Each item's outcome, in input order, exactly as poll mode builds it: outputs downloaded (Max Concurrency at once)
+ * and checked, the cost added; failed tasks and items that failed before the wait are errors that name the task.
+ */
+export async function buildOutcomes(ctx: ApiContext, state: WaitState, tasks: Map<string, Task>): Promise<ItemOutcome[]> {
+	const outcomes: ItemOutcome[] = [];
+	for (const failed of state.failed) {
+		const error = new NodeOperationError(ctx.getNode(), failed.message, { itemIndex: failed.itemIndex, description: failed.description });
+		outcomes[failed.itemIndex] = { error, taskId: failed.taskId };
+	}
+	await runPool(state.waiting.length, state.maxConcurrency, async (index) => {
+		const waiting = state.waiting[index];
+		outcomes[waiting.itemIndex] = await finishItem(ctx, waiting, tasks.get(waiting.taskId)).then(
+			(item) => ({ item }),
+			(error: Error) => ({ error, taskId: waiting.taskId }),
+		);
+	});
+	return outcomes;
+}
+
+async function finishItem(ctx: ApiContext, waiting: WaitingTask, task: Task | undefined): Promise<INodeExecutionData> {
+	const { itemIndex, taskId } = waiting;
+	if (!task || !isTerminal(task.status)) {
+		throw taskError(ctx.getNode(), itemIndex, taskId, `Task ${taskId} has not ended`, 'Collect its result with "Get Result" and this task ID.');
+	}
+	assertTaskNotFailed(ctx, task, itemIndex);
+	const item = await buildOutputItem(ctx, task, { ...waiting, timeoutMs: waiting.timeoutMs });
+	return { ...item, json: { ...item.json, ...waiting.cost } };
+}

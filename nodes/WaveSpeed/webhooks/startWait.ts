@@ -1,0 +1,88 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import type { TaskSettings } from '../helpers/taskRun';
+import { readWaitMethod } from '../actions/parameters';
+import { CREDENTIAL_TYPE } from '../transport';
+import { DEFAULT_BASE_URL, isLocalUrl } from '../transport/baseUrl';
+import type { WaitState } from './waitState';
+import { checkStateStorage, saveWaitState } from './waitState';
+
+/** How this execution waits: WaveSpeed calls `callbackUrl` (n8n's resume URL), or it polls, with `note` saying why. */
+export interface WaitPlan {
+	callbackUrl?: string;
+	note?: string;
+}
+
+/**
+ * Wait Method "webhook" when everything it needs holds, else poll mode with a note in every output item: never
+ * silently. The batch is already validated, and nothing has been sent.
+ */
+export async function planWait(
+	ctx: IExecuteFunctions,
+	settings: Array<TaskSettings | undefined>,
+	run: { isToolCall: boolean; continueOnFail: boolean },
+): Promise<WaitPlan> {
+	if (readWaitMethod(ctx) !== 'webhook') return {};
+	const waiting = settings.filter((item): item is TaskSettings => item?.waitForCompletion === true);
+	if (waiting.length === 0) return {};
+	const reason = await whyCannotWait(ctx, waiting, run);
+	if (typeof reason === 'string') return { note: `Waited by polling, not by webhook: ${reason}` };
+	return { callbackUrl: reason.resumeUrl };
+}
+
+async function whyCannotWait(
+	ctx: IExecuteFunctions,
+	settings: TaskSettings[],
+	{ isToolCall, continueOnFail }: { isToolCall: boolean; continueOnFail: boolean },
+): Promise<string | { resumeUrl: string }> {
+	if (isToolCall) return 'an AI agent needs the answer within its own run';
+	// n8n resumes a waiting node with items only (from its webhook, or its input when the wait times out), never with
+	// a failure: "Stop Workflow" could not be kept, so a failed or timed-out task must be allowed to come out as an item.
+	if (!continueOnFail) return 'it needs the node\'s On Error setting to continue (regular or error output), since n8n cannot resume a waiting node into a failure';
+	if (typeof ctx.putExecutionToWait !== 'function') return 'this n8n cannot put an execution to wait from this node';
+	if (settings.some((item) => item.base64Output)) return 'WaveSpeed does not call back for Base64 Output tasks';
+	if (settings.some((item) => item.syncMode)) return 'with Sync Mode the submit itself waits for the task';
+	const resumeUrl = String(ctx.evaluateExpression('{{ $execution.resumeUrl }}', 0) ?? '');
+	if (!/^https?:\/\//.test(resumeUrl)) return "n8n gave no resume URL for this execution";
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE, 0);
+	const apiIsPublic = !isLocalUrl(String(credentials.baseUrl || DEFAULT_BASE_URL));
+	if (apiIsPublic && isLocalUrl(resumeUrl)) {
+		return `n8n's resume URL (${new URL(resumeUrl).origin}) cannot be reached from WaveSpeed: set n8n's WEBHOOK_URL to its public https address`;
+	}
+	return (await checkStateStorage(ctx)) ?? { resumeUrl };
+}
+
+/**
+ * Saves what the resumed node needs, sets what a timed-out wait passes on, then parks the execution until WaveSpeed
+ * calls back or the wait ends.
+ */
+export async function startWaiting(ctx: IExecuteFunctions, state: WaitState): Promise<void> {
+	await saveWaitState(ctx, state);
+	setTimedOutOutput(ctx, state);
+	await ctx.putExecutionToWait(new Date(state.waitTillMs));
+}
+
+/**
+ * When a wait times out, n8n resumes the execution without running the node: it disables it, and the node passes
+ * on the input it was waiting with. That input would be the original items (the photo to edit, not the edited
+ * image), so it is replaced, before the wait, with one error item per input item naming its task for Get Result
+ * (on the error output with "Continue (using error output)"). A webhook resume replaces it again with the results.
+ */
+function setTimedOutOutput(ctx: IExecuteFunctions, state: WaitState): void {
+	const executeData = ctx.getExecuteData() as ReturnType<IExecuteFunctions['getExecuteData']> & { metadata?: Record<string, unknown> };
+	const seconds = Math.round(Math.max(...state.waiting.map((waiting) => waiting.timeoutMs)) / 1000);
+	const items: INodeExecutionData[] = [];
+	for (const { itemIndex, taskId } of state.waiting) {
+		const error = `WaveSpeed had not called back for every task when the wait ended (Timeout ${seconds} s): task ${taskId} may have finished or may still run. Collect it with "Get Result".`;
+		items[itemIndex] = { json: { error, id: taskId }, pairedItem: { item: itemIndex } };
+	}
+	for (const { itemIndex, message, taskId } of state.failed) {
+		items[itemIndex] = { json: { error: message, ...(taskId ? { id: taskId } : {}) }, pairedItem: { item: itemIndex } };
+	}
+	if (ctx.getNode().onError === 'continueErrorOutput') {
+		executeData.data = { main: [[], items] };
+		executeData.metadata = { ...executeData.metadata, forwardAllOutputs: true };
+	} else {
+		executeData.data = { main: [items] };
+	}
+}

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+
+import type { IDataObject, IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
+
+import type { OutputMedia } from '../helpers/output';
+
+/** How one waiting item's finished task becomes its output, as poll mode would have built it. */
+export interface WaitingTask {
+	itemIndex: number;
+	taskId: string;
+	downloadOutput: boolean;
+	outputBinaryProperty: string;
+	media: OutputMedia;
+	/** The item's Timeout: it also bounds the downloads after the wait. */
+	timeoutMs: number;
+	/** When the item's Timeout ends (epoch ms). */
+	deadlineMs: number;
+	/** Added to the output JSON (estimated cost and its source). */
+	cost: IDataObject;
+}
+
+/** An item that had already failed before the wait (bad input under Continue On Fail, a refused submit). */
+export interface FailedBeforeWait {
+	itemIndex: number;
+	message: string;
+	description?: string;
+	taskId?: string;
+}
+
+/** Everything a resumed (or timed-out) wait needs, written once before the execution waits. */
+export interface WaitState {
+	version: 1;
+	itemCount: number;
+	waiting: WaitingTask[];
+	failed: FailedBeforeWait[];
+	/** Downloads after the wait run this many at once (the node's Max Concurrency). */
+	maxConcurrency: number;
+	/** When the wait ends without every callback (epoch ms): the node then runs again and reports. */
+	waitTillMs: number;
+}
+
+type StateContext = IExecuteFunctions | IWebhookFunctions;
+
+interface CustomData {
+	get(key: string): string | undefined;
+	set(key: string, value: string): void;
+}
+
+/**
+ * The execution's custom data (10 keys of text, saved with the execution). n8n 1.x has it at run time but not in
+ * its types; a context without execution data (an older agent's tool call) throws on access: undefined then.
+ */
+function customDataOf(ctx: StateContext): CustomData | undefined {
+	try {
+		return (ctx as unknown as { customData?: CustomData }).customData;
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * Where the state lives while the execution waits. Not in memory (the wait must survive a restart and run on any
+ * process) and not in the node's output (n8n drops the waiting node's output before it calls webhook()). It is
+ * written to n8n's binary data store, which persists with the execution (filesystem, database or S3 mode), and its
+ * id is kept in the execution's custom data, which both the node and its webhook can read. One key per node name.
+ */
+export function stateKey(nodeName: string): string {
+	return `wavespeed_wait_${createHash('sha256').update(nodeName).digest('hex').slice(0, 16)}`;
+}
+
+/** Why this execution cannot keep a wait's state (n8n's memory binary mode, custom data full), or undefined. */
+export async function checkStateStorage(ctx: IExecuteFunctions): Promise<string | undefined> {
+	const probe = await ctx.helpers.prepareBinaryData(Buffer.from('{}'), 'wavespeed-wait-probe.json', 'application/json');
+	if (!probe.id) {
+		return "n8n keeps binary data in memory here (N8N_DEFAULT_BINARY_DATA_MODE=default), so a waiting execution could not keep its task list: set it to 'filesystem' (or 'database'/'s3')";
+	}
+	const key = stateKey(ctx.getNode().name);
+	const customData = customDataOf(ctx);
+	if (!customData) return 'this execution has no custom data to keep the task list in';
+	customData.set(key, '');
+	if (customData.get(key) !== '') return "the execution's custom data already holds n8n's limit of 10 keys";
+	return undefined;
+}
+
+export async function saveWaitState(ctx: IExecuteFunctions, state: WaitState): Promise<void> {
+	const stored = await ctx.helpers.prepareBinaryData(Buffer.from(JSON.stringify(state)), 'wavespeed-wait.json', 'application/json');
+	customDataOf(ctx)?.set(stateKey(ctx.getNode().name), String(stored.id));
+}
+
+/** The state this node saved in this execution, or undefined when it is not waiting (a first run, a finished wait). */
+/** In a node's run, the state of a wait that ended without resuming it (its Timeout); in a webhook, of this wait. */
+export async function loadWaitState(ctx: StateContext): Promise<WaitState | undefined> {
+	const id = customDataOf(ctx)?.get(stateKey(ctx.getNode().name));
+	if (!id) return undefined;
+	const stream = await ctx.helpers.getBinaryStream(id);
+	const state = JSON.parse((await ctx.helpers.binaryToBuffer(stream)).toString('utf8')) as WaitState;
+	return state?.version === 1 && Array.isArray(state.waiting) ? state : undefined;
+}
+
+/** The id of the stored state: a wait's identity while it lasts. */
+export function getWaitId(ctx: StateContext): string | undefined {
+	return customDataOf(ctx)?.get(stateKey(ctx.getNode().name)) || undefined;
+}
+
+/** The wait is over (resumed or timed out): a later run of the node in this execution (a loop) starts afresh. */
+export function clearWaitState(ctx: StateContext): void {
+	customDataOf(ctx)?.set(stateKey(ctx.getNode().name), '');
+}

@@ -1,0 +1,76 @@
+import { planWait } from '../../../../nodes/WaveSpeed/webhooks/startWait';
+import { loadWaitState } from '../../../../nodes/WaveSpeed/webhooks/waitState';
+import { FAST_OPTIONS } from '../../../support/builders';
+import type { ContextOptions } from '../../../support/executeContext';
+import { createExecuteContext, runNode } from '../../../support/executeContext';
+import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
+import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
+
+const RESUME_URL = 'http://127.0.0.1:5678/webhook-waiting/42?signature=abc';
+
+describe('Wait Method "webhook": waiting, or polling with a note', () => {
+	let fake: FakeWaveSpeed;
+	useFakeWaveSpeed((started) => (fake = started));
+
+	const generate = (options: Record<string, unknown> = {}, context: Partial<ContextOptions> = {}) =>
+		createExecuteContext({
+			params: { operation: 'generateImage', prompt: (i: number) => `p${i}`, waitForCompletion: true, options: { ...FAST_OPTIONS, waitMethod: 'webhook', ...options } },
+			items: [{ json: {} }, { json: {} }],
+			credentials: { apiKey: fake.options.apiKey, baseUrl: fake.url },
+			continueOnFail: true,
+			onError: 'continueRegularOutput',
+			resumeUrl: RESUME_URL,
+			binaryMode: 'filesystem',
+			...context,
+		});
+
+	it('submits every task with the resume URL, keeps the task list, sets what a timeout passes on, and waits', async () => {
+		const context = generate({}, { onError: 'continueErrorOutput' });
+		const output = await runNode(context);
+		const tasks = [...fake.tasks.values()];
+		expect(tasks.map((task) => task.webhookUrl)).toEqual([RESUME_URL, RESUME_URL]);
+		expect(fake.countRequests('result')).toBe(0);
+		expect(context.waits).toHaveLength(1);
+		expect(output.map((item) => item.json.waitMethod)).toEqual(['webhook', 'webhook']);
+		const state = await loadWaitState(context.ctx);
+		expect(state?.waiting.map(({ itemIndex, taskId }) => [itemIndex, taskId])).toEqual(tasks.map((task, index) => [index, task.id]).sort());
+		expect(state?.waitTillMs).toBe(context.waits[0].getTime());
+		// A timed-out wait resumes without running the node: it passes on what it waited with, now errors naming tasks.
+		const { data, metadata } = context.ctx.getExecuteData() as unknown as { data: { main: Array<Array<{ json: { id: string; error: string } }>> }; metadata?: { forwardAllOutputs?: boolean } };
+		expect(data.main[0]).toEqual([]);
+		expect(data.main[1].map((item) => item.json.id).sort()).toEqual(tasks.map((task) => task.id).sort());
+		expect(data.main[1][0].json.error).toContain('Collect it with "Get Result"');
+		expect(metadata?.forwardAllOutputs).toBe(true);
+	});
+
+	const polledWithNote = async (context: ReturnType<typeof generate>, why: RegExp) => {
+		const output = await runNode(context);
+		expect(context.waits).toHaveLength(0);
+		expect([...fake.tasks.values()].map((task) => task.webhookUrl)).toEqual([undefined, undefined]);
+		expect(output.map((item) => item.json.status)).toEqual(['completed', 'completed']);
+		for (const item of output) expect(item.json.waitNote).toMatch(why);
+	};
+
+	it('without Continue On Fail it polls, and says why: n8n cannot resume a waiting node into a failure', async () => {
+		await polledWithNote(generate({}, { continueOnFail: false, onError: undefined }), /On Error setting/);
+	});
+
+	it("with Base64 Output it polls (WaveSpeed refuses webhooks for it), and says so", async () => {
+		await polledWithNote(generate({ base64Output: true }), /Base64 Output/);
+	});
+
+	it("in n8n's memory binary mode it polls: a waiting execution could not keep its task list", async () => {
+		await polledWithNote(generate({}, { binaryMode: 'default' }), /in memory/);
+	});
+
+	it('with a public API and a resume URL on localhost (no WEBHOOK_URL), it polls: WaveSpeed could not call back', async () => {
+		const context = generate({}, { credentials: { apiKey: 'k', baseUrl: 'https://api.wavespeed.ai' }, resumeUrl: 'http://localhost:5678/webhook-waiting/7' });
+		const plan = await planWait(context.ctx, [{ waitForCompletion: true } as never], { isToolCall: false, continueOnFail: true });
+		expect(plan).toEqual({ note: expect.stringContaining("set n8n's WEBHOOK_URL") });
+		expect(fake.requests).toHaveLength(0);
+	});
+
+	it('as an AI agent\'s tool it polls: the agent needs the answer within its run', async () => {
+		await polledWithNote(generate({}, { toolCall: 'context' }), /AI agent/);
+	});
+});
