@@ -43,11 +43,10 @@ export async function resumeOnCallback(this: IWebhookFunctions): Promise<IWebhoo
 	// Failed tasks and failed downloads become error items: the node only waits by webhook under Continue On Fail.
 	const outcomes = await buildOutcomes(this, state, ended);
 	clearWaitState(this);
-	const node = this.getNode();
+	// All items in input order on the first output: n8n re-links each to the input item at its position, then (with
+	// "Continue (using error output)") moves those carrying `error` to the error output, as for any node's output.
 	const items = outcomes.map((outcome, itemIndex): INodeExecutionData =>
 		'item' in outcome ? { ...outcome.item, pairedItem: { item: itemIndex } } : toErrorItem(this, outcome.error, itemIndex, outcome.taskId),
 	);
-	if (node.onError !== 'continueErrorOutput') return { workflowData: [items] };
-	// n8n forwards a resumed node's outputs as given: the failed items go to the error output here.
-	return { workflowData: [items.filter((item) => !item.error), items.filter((item) => item.error)] };
+	return { workflowData: [items] };
 }

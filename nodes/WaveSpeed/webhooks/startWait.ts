@@ -1,4 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { toErrorItem } from '../actions/errorItems';
 
 import type { TaskSettings } from '../helpers/taskRun';
 import { readWaitMethod } from '../actions/parameters';
@@ -65,24 +68,19 @@ export async function startWaiting(ctx: IExecuteFunctions, state: WaitState): Pr
 /**
  * When a wait times out, n8n resumes the execution without running the node: it disables it, and the node passes
  * on the input it was waiting with. That input would be the original items (the photo to edit, not the edited
- * image), so it is replaced, before the wait, with one error item per input item naming its task for Get Result
- * (on the error output with "Continue (using error output)"). A webhook resume replaces it again with the results.
+ * image), so it is replaced, before the wait, with one error item per input item naming its task for Get Result,
+ * as poll mode makes them (n8n moves them to the error output under "Continue (using error output)"). A webhook
+ * resume replaces it again, with the results.
  */
 function setTimedOutOutput(ctx: IExecuteFunctions, state: WaitState): void {
-	const executeData = ctx.getExecuteData() as ReturnType<IExecuteFunctions['getExecuteData']> & { metadata?: Record<string, unknown> };
 	const seconds = Math.round(Math.max(...state.waiting.map((waiting) => waiting.timeoutMs)) / 1000);
 	const items: INodeExecutionData[] = [];
 	for (const { itemIndex, taskId } of state.waiting) {
-		const error = `WaveSpeed had not called back for every task when the wait ended (Timeout ${seconds} s): task ${taskId} may have finished or may still run. Collect it with "Get Result".`;
-		items[itemIndex] = { json: { error, id: taskId }, pairedItem: { item: itemIndex } };
+		const message = `WaveSpeed had not called back for every task when the wait ended (Timeout ${seconds} s): task ${taskId} may have finished or may still run. Collect it with "Get Result".`;
+		items[itemIndex] = toErrorItem(ctx, new NodeOperationError(ctx.getNode(), message, { itemIndex }), itemIndex, taskId);
 	}
-	for (const { itemIndex, message, taskId } of state.failed) {
-		items[itemIndex] = { json: { error: message, ...(taskId ? { id: taskId } : {}) }, pairedItem: { item: itemIndex } };
+	for (const { itemIndex, message, description, taskId } of state.failed) {
+		items[itemIndex] = toErrorItem(ctx, new NodeOperationError(ctx.getNode(), message, { itemIndex, description }), itemIndex, taskId);
 	}
-	if (ctx.getNode().onError === 'continueErrorOutput') {
-		executeData.data = { main: [[], items] };
-		executeData.metadata = { ...executeData.metadata, forwardAllOutputs: true };
-	} else {
-		executeData.data = { main: [items] };
-	}
+	ctx.getExecuteData().data = { main: [items] };
 }

@@ -36,11 +36,12 @@ describe('Wait Method "webhook": waiting, or polling with a note', () => {
 		expect(state?.waiting.map(({ itemIndex, taskId }) => [itemIndex, taskId])).toEqual(tasks.map((task, index) => [index, task.id]).sort());
 		expect(state?.waitTillMs).toBe(context.waits[0].getTime());
 		// A timed-out wait resumes without running the node: it passes on what it waited with, now errors naming tasks.
-		const { data, metadata } = context.ctx.getExecuteData() as unknown as { data: { main: Array<Array<{ json: { id: string; error: string } }>> }; metadata?: { forwardAllOutputs?: boolean } };
-		expect(data.main[0]).toEqual([]);
-		expect(data.main[1].map((item) => item.json.id).sort()).toEqual(tasks.map((task) => task.id).sort());
-		expect(data.main[1][0].json.error).toContain('Collect it with "Get Result"');
-		expect(metadata?.forwardAllOutputs).toBe(true);
+		const { data } = context.ctx.getExecuteData() as unknown as { data: { main: Array<Array<{ json: { id: string; error: string }; error?: Error; binary?: unknown }>> } };
+		expect(data.main).toHaveLength(1);
+		expect(data.main[0].map((item) => item.json.id)).toEqual(state?.waiting.map((waiting) => waiting.taskId));
+		expect(data.main[0][0].json.error).toContain('Collect it with "Get Result"');
+		// Marked as errors, so n8n routes them to the error output; no binary, nothing of the input.
+		expect(data.main[0].map((item) => [Boolean(item.error), item.binary])).toEqual([[true, undefined], [true, undefined]]);
 	});
 
 	const polledWithNote = async (context: ReturnType<typeof generate>, why: RegExp) => {
