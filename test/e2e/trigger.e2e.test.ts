@@ -24,6 +24,7 @@ import type { ExecutionSummary } from '../../scripts/lib/n8nRest';
 import { signCallback } from '../../nodes/WaveSpeed/webhooks/signature';
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
+import { waitFor } from '../support/waitFor';
 
 const CREDENTIAL = { id: 'e2eTriggerCred', name: 'WaveSpeed (local test server)' };
 const WEBHOOK_ID = '5d0c6f7e-8a9b-4c1d-9e2f-3a4b5c6d7e8f';
@@ -49,14 +50,6 @@ const WORKFLOW = {
 		{ id: 't2', name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} },
 	],
 };
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-	for (const endMs = Date.now() + timeoutMs; Date.now() < endMs; await new Promise((resolve) => setTimeout(resolve, 250))) {
-		const value = await probe();
-		if (value !== undefined) return value;
-	}
-	throw new Error(`Timed out waiting for ${what}`);
-}
 
 describe('in a real n8n server, the WaveSpeed Trigger', () => {
 	let install: N8nInstall;
