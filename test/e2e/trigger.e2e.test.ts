@@ -6,7 +6,8 @@
  * (`npm run test:e2e:n8n-v1`).
  */
 import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 import type { N8nInstall, RunItem } from '../../scripts/lib/localN8n';
 import {
@@ -28,6 +29,7 @@ import { waitFor } from '../support/waitFor';
 
 const CREDENTIAL = { id: 'e2eTriggerCred', name: 'WaveSpeed (local test server)' };
 const WEBHOOK_ID = '5d0c6f7e-8a9b-4c1d-9e2f-3a4b5c6d7e8f';
+const EXAMPLE_ID = 'wavespeedTriggerFileResults';
 const TRIGGER_NAME = 'WaveSpeed Trigger';
 
 const WORKFLOW = {
@@ -51,6 +53,18 @@ const WORKFLOW = {
 	],
 };
 
+/** The Trigger example as shipped, writing into the test's folder, with the test credential. */
+function loadExample(workDir: string) {
+	const file = join(findRepoDir(__dirname), 'examples', 'file-each-finished-task-trigger.workflow.json');
+	const example = JSON.parse(readFileSync(file, 'utf8')) as { id: string; nodes: Array<Record<string, unknown> & { parameters: Record<string, unknown> }> };
+	expect(example.id).toBe(EXAMPLE_ID);
+	for (const node of example.nodes) {
+		if (node.credentials) node.credentials = { wavespeedApi: CREDENTIAL };
+		if (typeof node.parameters.fileName === 'string') node.parameters.fileName = node.parameters.fileName.replace('/home/node/.n8n-files', workDir);
+	}
+	return example;
+}
+
 describe('in a real n8n server, the WaveSpeed Trigger', () => {
 	let install: N8nInstall;
 	let workDir: string;
@@ -58,6 +72,7 @@ describe('in a real n8n server, the WaveSpeed Trigger', () => {
 	let server: ChildProcess | undefined;
 	let rest: N8nRestClient;
 	let triggerUrl: string;
+	let exampleTriggerUrl: string;
 	let log = '';
 
 	beforeAll(async () => {
@@ -70,13 +85,19 @@ describe('in a real n8n server, the WaveSpeed Trigger', () => {
 		await importCredential(install, env, { ...CREDENTIAL, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
 		await importWorkflow(install, env, WORKFLOW, workDir);
 		await activateWorkflow(install, env, WORKFLOW.id);
+		const example = loadExample(workDir);
+		await importWorkflow(install, env, example, workDir);
+		await activateWorkflow(install, env, EXAMPLE_ID);
 		server = await startN8nServer(install, env, port, (text) => (log += text));
 		rest = new N8nRestClient(baseUrl);
 		await rest.setUpOwner();
 		// The production URL n8n gives the Trigger (WEBHOOK_URL + webhook/<webhookId>/<path>). n8n registers the
 		// webhooks of active workflows shortly after it reports ready: 404 until then (401 after: no body to verify).
 		triggerUrl = `${baseUrl}/webhook/${WEBHOOK_ID}/webhook`;
-		await waitFor('the Trigger\'s webhook', async () => ((await fetch(triggerUrl, { method: 'POST' })).status === 404 ? undefined : true));
+		exampleTriggerUrl = `${baseUrl}/webhook/${String(example.nodes[0].webhookId)}/webhook`;
+		for (const url of [triggerUrl, exampleTriggerUrl]) {
+			await waitFor(`the webhook ${url}`, async () => ((await fetch(url, { method: 'POST' })).status === 404 ? undefined : true));
+		}
 	}, 15 * 60_000);
 
 	afterAll(async () => {
@@ -86,8 +107,8 @@ describe('in a real n8n server, the WaveSpeed Trigger', () => {
 	}, 60_000);
 
 	/** Submits an edit to the local server as the WaveSpeed node's Callback URL option does. */
-	async function submit(prompt: string, sku: string): Promise<string> {
-		const webhook = `${triggerUrl}?sku=${sku}`;
+	async function submit(prompt: string, sku: string, url = triggerUrl): Promise<string> {
+		const webhook = `${url}?sku=${sku}`;
 		const response = await fetch(`${fake.url}/api/v3/openai/gpt-image-2/edit?webhook=${encodeURIComponent(webhook)}`, {
 			method: 'POST',
 			headers: { Authorization: `Bearer ${fake.options.apiKey}`, 'Content-Type': 'application/json' },
@@ -107,10 +128,10 @@ describe('in a real n8n server, the WaveSpeed Trigger', () => {
 		return JSON.stringify({ ...result, input: fake.tasks.get(taskId)!.request });
 	}
 
-	const executions = async (): Promise<ExecutionSummary[]> => await rest.listExecutions(WORKFLOW.id);
-	const finished = async (count: number) =>
-		await waitFor(`${count} finished executions`, async () => {
-			const done = (await executions()).filter((execution) => !['new', 'running', 'waiting'].includes(execution.status));
+	const executions = async (workflowId = WORKFLOW.id): Promise<ExecutionSummary[]> => await rest.listExecutions(workflowId);
+	const finished = async (count: number, workflowId = WORKFLOW.id) =>
+		await waitFor(`${count} finished executions of ${workflowId}`, async () => {
+			const done = (await executions(workflowId)).filter((execution) => !['new', 'running', 'waiting'].includes(execution.status));
 			return done.length >= count ? done : undefined;
 		});
 
@@ -175,5 +196,19 @@ describe('in a real n8n server, the WaveSpeed Trigger', () => {
 		expect(fake.countRequests('webhookSecret')).toBe(1);
 		expect(log).not.toContain(fake.callbacks.secret);
 		expect(log).not.toContain(fake.options.apiKey);
+	}, 180_000);
+
+	it('runs the example: a completed task\'s image saved as <sku>.png, a failed task sent to Get Result', async () => {
+		const savedTask = await submit('A bench in a park', '900', exampleTriggerUrl);
+		const failedTask = await submit('Refused [fail]', '901', exampleTriggerUrl);
+		const done = await finished(2, EXAMPLE_ID);
+		expect(done.map((execution) => execution.status)).toEqual(['success', 'success']);
+
+		const saved = readFileSync(join(workDir, '900.png'));
+		const cdn = Buffer.from(await (await fetch(`${fake.url}/cdn/${savedTask}/output-0.png`)).arrayBuffer());
+		expect(saved.equals(cdn)).toBe(true);
+		const runs = await Promise.all(done.map(async (execution) => (await rest.getExecution(execution.id)).data.resultData.runData));
+		const failedRun = runs.find((runData) => runData['Task finished'][0].data?.main[0][0].json.id === failedTask)!;
+		expect(Object.keys(failedRun).sort()).toEqual(['Collect again with Get Result', 'Image ready?', 'Task finished']);
 	}, 180_000);
 });
