@@ -17,6 +17,7 @@ import { queueEnvironment, startPostgres, startQueueN8n, startRedis } from '../.
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
 import { makePlaceholderPng } from '../support/placeholderPng';
+import { waitFor } from '../support/waitFor';
 
 const CREDENTIAL = { id: 'e2eQueueWaveSpeedCred', name: 'WaveSpeed (local test server)' };
 const EXECUTIONS = 4;
@@ -70,14 +71,6 @@ const inputImage = (batch: number, index: number) => makePlaceholderPng({ seed: 
 /** The executions each worker ran, from its log ("Worker started execution <id> (job <n>)"). */
 function executionsRunBy(queue: QueueN8n): string[][] {
 	return queue.workers.map((worker) => [...worker.output().matchAll(/Worker started execution (\d+)/g)].map((match) => match[1]));
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-	for (const endMs = Date.now() + timeoutMs; Date.now() < endMs; await new Promise((resolve) => setTimeout(resolve, 250))) {
-		const value = await probe();
-		if (value !== undefined) return value;
-	}
-	throw new Error(`Timed out waiting for ${what}`);
 }
 
 describe('in n8n queue mode: main process, two workers, Redis, Postgres, the default binary data mode', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { INodeProperties } from 'n8n-workflow';
 
 import { WaveSpeed } from '../../nodes/WaveSpeed/WaveSpeed.node';
+import { WaveSpeedTrigger } from '../../nodes/WaveSpeedTrigger/WaveSpeedTrigger.node';
 
 interface ExampleNode {
 	id: string;
@@ -23,10 +24,14 @@ interface Example {
 
 const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
 const files = readdirSync(EXAMPLES_DIR).filter((file) => file.endsWith('.workflow.json'));
-const properties = new WaveSpeed().description.properties;
+/** Each of the package's node types, with its parameters. */
+const PROPERTIES: Record<string, INodeProperties[]> = {
+	'n8n-nodes-wavespeed.waveSpeed': new WaveSpeed().description.properties,
+	'n8n-nodes-wavespeed.waveSpeedTrigger': new WaveSpeedTrigger().description.properties,
+};
 
 /** The properties shown for these parameter values (n8n's displayOptions `show` rules, one level deep). */
-function visibleProperties(parameters: Record<string, unknown>): INodeProperties[] {
+function visibleProperties(properties: INodeProperties[], parameters: Record<string, unknown>): INodeProperties[] {
 	return properties.filter((property) =>
 		Object.entries(property.displayOptions?.show ?? {}).every(([name, values]) =>
 			(values as unknown[]).includes(parameters[name] ?? properties.find((p) => p.name === name)?.default),
@@ -52,14 +57,14 @@ describe.each(files)('examples/%s', (file) => {
 		expect(names.filter((name) => !targets.has(name))).toHaveLength(1);
 	});
 
-	const waveSpeedNodes = example.nodes.filter((node) => node.type === 'n8n-nodes-wavespeed.waveSpeed');
+	const waveSpeedNodes = example.nodes.filter((node) => node.type in PROPERTIES);
 
 	it('uses the WaveSpeed node with its credential, real parameters and valid choices', () => {
 		expect(waveSpeedNodes.length).toBeGreaterThan(0);
 		for (const node of waveSpeedNodes) {
 			expect(node.typeVersion).toBe(1);
 			expect(node.credentials?.wavespeedApi?.id).toBeTruthy();
-			const visible = visibleProperties(node.parameters);
+			const visible = visibleProperties(PROPERTIES[node.type], node.parameters);
 			for (const [name, value] of Object.entries(node.parameters)) {
 				const property = visible.find((candidate) => candidate.name === name);
 				expect({ name, known: property !== undefined }).toEqual({ name, known: true });

@@ -1,0 +1,81 @@
+/**
+ * The account's webhook secret, fetched with the credential and kept in this process for a few minutes, and the check
+ * of a callback against it. The secret is never logged or output. Pure apart from the fetch and the clock passed in.
+ */
+import type { CallbackHeaders } from '../WaveSpeed/webhooks/signature';
+import { checkCallbackSignature } from '../WaveSpeed/webhooks/signature';
+
+/** How long a fetched secret is used before it is fetched again. */
+export const SECRET_TTL_MS = 5 * 60_000;
+/**
+ * After a signature that does not match, the secret is fetched again (it may have been rotated), but not more often
+ * than this: a stream of forged calls must not become a stream of API calls.
+ */
+export const MIN_REFETCH_INTERVAL_MS = 30_000;
+
+export const SIGNATURE_MISMATCH = 'the signature does not match';
+
+interface CachedSecret {
+	secret: Promise<string>;
+	fetchedAtMs: number;
+}
+
+export class SecretCache {
+	private readonly entries = new Map<string, CachedSecret>();
+
+	constructor(private readonly ttlMs = SECRET_TTL_MS) {}
+
+	/** The secret for `key`, fetched when none is held or it is older than the TTL. A failed fetch is not kept. */
+	async get(key: string, fetchSecret: () => Promise<string>, nowMs: number): Promise<string> {
+		const cached = this.entries.get(key);
+		if (cached && nowMs - cached.fetchedAtMs < this.ttlMs) return await cached.secret;
+		return await this.fetch(key, fetchSecret, nowMs);
+	}
+
+	/** A fresh secret if the one held is older than MIN_REFETCH_INTERVAL_MS, else undefined (nothing new to try). */
+	async refetch(key: string, fetchSecret: () => Promise<string>, nowMs: number): Promise<string | undefined> {
+		const cached = this.entries.get(key);
+		if (cached && nowMs - cached.fetchedAtMs < MIN_REFETCH_INTERVAL_MS) return undefined;
+		return await this.fetch(key, fetchSecret, nowMs);
+	}
+
+	forget(key: string): void {
+		this.entries.delete(key);
+	}
+
+	private async fetch(key: string, fetchSecret: () => Promise<string>, nowMs: number): Promise<string> {
+		// Shared by calls that arrive while it runs: one fetch for a burst of callbacks.
+		const entry: CachedSecret = { secret: fetchSecret(), fetchedAtMs: nowMs };
+		this.entries.set(key, entry);
+		// A failed fetch is not kept: the next call tries again (the caller sees the failure through the await).
+		entry.secret.catch(() => {
+			if (this.entries.get(key) === entry) this.entries.delete(key);
+		});
+		return await entry.secret;
+	}
+}
+
+/**
+ * Why the callback must be refused, or undefined when it is WaveSpeed's: checked with the held secret, and once more
+ * with a freshly fetched one when only the signature failed (a rotated secret).
+ */
+export async function verifyCallback(
+	headers: CallbackHeaders,
+	rawBody: Buffer,
+	secrets: { current(): Promise<string>; refetched(): Promise<string | undefined> },
+	nowMs: number,
+): Promise<string | undefined> {
+	const problem = checkCallbackSignature(headers, rawBody, await secrets.current(), nowMs);
+	if (problem !== SIGNATURE_MISMATCH) return problem;
+	const fresh = await secrets.refetched();
+	return fresh === undefined ? problem : checkCallbackSignature(headers, rawBody, fresh, nowMs);
+}
+
+/** The secret from `GET /api/v3/webhook/secret`'s data, checked. */
+export function readSecret(data: unknown): string {
+	const secret = (data as { secret?: unknown } | undefined)?.secret;
+	if (typeof secret !== 'string' || secret.trim() === '') {
+		throw new Error('WaveSpeed answered the webhook secret request without a secret');
+	}
+	return secret.trim();
+}
