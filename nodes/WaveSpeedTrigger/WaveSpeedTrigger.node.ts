@@ -8,50 +8,26 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE, apiRequest } from '../WaveSpeed/transport';
-import type { CallbackHeaders } from '../WaveSpeed/webhooks/signature';
+import { checkCallback, forgetSecret, readRawBody, secretKeyOf } from '../WaveSpeed/webhooks/callbackSecret';
 import { decideCallback } from './callbackDecision';
-import { SecretCache, readSecret, verifyCallback } from './callbackSecret';
 import { triggerProperties } from './description';
 import { RecentTasks } from './recentTasks';
 import { buildTriggerItem, readTriggerOptions } from './triggerItem';
 
 // This process's memory, shared by every WaveSpeed Trigger it runs (see the README's limits).
-const secrets = new SecretCache();
 const recentTasks = new RecentTasks();
 
 type TriggerContext = IWebhookFunctions | IHookFunctions;
-
-const SECRET_REQUEST = { method: 'GET', path: '/api/v3/webhook/secret', kind: 'read', itemIndex: 0, timeoutMs: 10_000 } as const;
-/** The secret is fetched while WaveSpeed's call waits: retries included, it gives up well before the caller does. */
-const SECRET_FETCH_LIMIT_MS = 20_000;
 
 /** Repeats are counted per trigger node of a workflow. */
 function scopeOf(ctx: TriggerContext): string {
 	return `${ctx.getWorkflow().id ?? ''}:${ctx.getNode().id}`;
 }
 
-/** The secret belongs to the account: one per credential. */
-function secretKeyOf(ctx: TriggerContext): string {
-	return ctx.getNode().credentials?.[CREDENTIAL_TYPE]?.id ?? `node:${ctx.getNode().id}`;
-}
-
 /** Answers the call here and starts nothing. */
 function answer(ctx: IWebhookFunctions, status: number, message: string): IWebhookResponseData {
 	ctx.getResponseObject().status(status).json({ message });
 	return { noWebhookResponse: true };
-}
-
-function pickSignatureHeaders(headers: IDataObject): CallbackHeaders {
-	const read = (name: keyof CallbackHeaders) => (typeof headers[name] === 'string' ? (headers[name] as string) : undefined);
-	return { 'webhook-id': read('webhook-id'), 'webhook-timestamp': read('webhook-timestamp'), 'webhook-signature': read('webhook-signature') };
-}
-
-/** The exact bytes WaveSpeed signed. n8n reads them before it parses a JSON body (req.rawBody, n8n 1.x and 2.x). */
-async function readRawBody(ctx: IWebhookFunctions): Promise<Buffer | undefined> {
-	const request = ctx.getRequestObject();
-	if (!Buffer.isBuffer(request.rawBody) && typeof request.readRawBody === 'function') await request.readRawBody();
-	return Buffer.isBuffer(request.rawBody) ? request.rawBody : undefined;
 }
 
 export class WaveSpeedTrigger implements INodeType {
@@ -85,7 +61,7 @@ export class WaveSpeedTrigger implements INodeType {
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
 				recentTasks.forgetScope(scopeOf(this));
-				secrets.forget(secretKeyOf(this));
+				forgetSecret(secretKeyOf(this));
 				return true;
 			},
 		},
@@ -96,19 +72,9 @@ export class WaveSpeedTrigger implements INodeType {
 		const rawBody = await readRawBody(this);
 		if (!rawBody?.length) return answer(this, 401, 'Refused: the call has no body to verify');
 
-		const key = secretKeyOf(this);
-		const fetchSecret = async () =>
-			readSecret(
-				await apiRequest(this, { ...SECRET_REQUEST, deadlineMs: Date.now() + SECRET_FETCH_LIMIT_MS }),
-			);
 		let signatureProblem: string | undefined;
 		try {
-			signatureProblem = await verifyCallback(
-				pickSignatureHeaders(this.getHeaderData() as IDataObject),
-				rawBody,
-				{ current: async () => await secrets.get(key, fetchSecret, nowMs), refetched: async () => await secrets.refetch(key, fetchSecret, nowMs) },
-				nowMs,
-			);
+			signatureProblem = await checkCallback(this, rawBody, nowMs);
 		} catch (error) {
 			// Nothing can be verified without the secret: a 5xx makes WaveSpeed deliver the call again later.
 			this.logger.warn(`WaveSpeed Trigger: could not fetch the webhook secret to verify a callback: ${(error as Error).message}`);

@@ -6,7 +6,7 @@
 import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
 
 import { createExecuteContext } from './executeContext';
-import type { HttpCall } from './executeContext';
+import type { HttpCall, TestContext } from './executeContext';
 
 export interface IncomingCall {
 	headers: Record<string, string>;
@@ -31,8 +31,11 @@ export function createWebhookContext(options: {
 	workflowId?: string;
 	nodeId?: string;
 	credentialId?: string;
+	/** The run that put the execution to wait: its custom data and binary store are the execution's. */
+	execution?: TestContext;
+	nodeName?: string;
 }): WebhookTestContext {
-	const base = createExecuteContext({ params: {}, credentials: options.credentials });
+	const base = options.execution ?? createExecuteContext({ params: {}, credentials: options.credentials });
 	const response: WebhookTestContext['response'] = {};
 	const res = {
 		status(code: number) {
@@ -47,7 +50,7 @@ export function createWebhookContext(options: {
 	const node = {
 		...base.ctx.getNode(),
 		id: options.nodeId ?? 'trigger-node',
-		name: 'WaveSpeed Trigger',
+		name: options.nodeName ?? 'WaveSpeed Trigger',
 		type: 'n8n-nodes-wavespeed.waveSpeedTrigger',
 		credentials: { wavespeedApi: { id: options.credentialId ?? 'test-credential', name: 'WaveSpeed' } },
 	};

@@ -1,42 +1,123 @@
+/**
+ * The account's webhook secret, fetched with the credential and kept in this process for a few minutes, and the check
+ * of a callback against it: one mechanism for both receivers of WaveSpeed's callbacks (a waiting execution's resume
+ * URL, the WaveSpeed Trigger). The secret is never logged or output.
+ */
 import type { IWebhookFunctions } from 'n8n-workflow';
 
-import { apiRequest } from '../transport';
+import { CREDENTIAL_TYPE, apiRequest } from '../transport';
 import type { CallbackHeaders } from './signature';
 import { checkCallbackSignature } from './signature';
 
-const SECRET_TTL_MS = 5 * 60_000;
-/** The account's webhook secret, by credential, for a few minutes: one read per burst of callbacks, not per call. */
-const secrets = new Map<string, { secret: string; fetchedAtMs: number }>();
+/** How long a fetched secret is used before it is fetched again. */
+export const SECRET_TTL_MS = 5 * 60_000;
+/**
+ * After a signature that does not match, the secret is fetched again (it may have been rotated), but not more often
+ * than this: a stream of forged calls must not become a stream of API calls.
+ */
+export const MIN_REFETCH_INTERVAL_MS = 30_000;
 
-async function fetchSecret(ctx: IWebhookFunctions): Promise<string> {
-	const data = await apiRequest<{ secret?: unknown }>(ctx, { method: 'GET', path: '/api/v3/webhook/secret', kind: 'read', itemIndex: 0 });
-	if (typeof data.secret !== 'string' || !data.secret) throw new Error('WaveSpeed sent no webhook secret');
-	return data.secret;
+export const SIGNATURE_MISMATCH = 'the signature does not match';
+
+interface CachedSecret {
+	secret: Promise<string>;
+	fetchedAtMs: number;
+}
+
+export class SecretCache {
+	private readonly entries = new Map<string, CachedSecret>();
+
+	constructor(private readonly ttlMs = SECRET_TTL_MS) {}
+
+	/** The secret for `key`, fetched when none is held or it is older than the TTL. A failed fetch is not kept. */
+	async get(key: string, fetchSecret: () => Promise<string>, nowMs: number): Promise<string> {
+		const cached = this.entries.get(key);
+		if (cached && nowMs - cached.fetchedAtMs < this.ttlMs) return await cached.secret;
+		return await this.fetch(key, fetchSecret, nowMs);
+	}
+
+	/** A fresh secret if the one held is older than MIN_REFETCH_INTERVAL_MS, else undefined (nothing new to try). */
+	async refetch(key: string, fetchSecret: () => Promise<string>, nowMs: number): Promise<string | undefined> {
+		const cached = this.entries.get(key);
+		if (cached && nowMs - cached.fetchedAtMs < MIN_REFETCH_INTERVAL_MS) return undefined;
+		return await this.fetch(key, fetchSecret, nowMs);
+	}
+
+	forget(key: string): void {
+		this.entries.delete(key);
+	}
+
+	private async fetch(key: string, fetchSecret: () => Promise<string>, nowMs: number): Promise<string> {
+		// Shared by calls that arrive while it runs: one fetch for a burst of callbacks.
+		const entry: CachedSecret = { secret: fetchSecret(), fetchedAtMs: nowMs };
+		this.entries.set(key, entry);
+		// A failed fetch is not kept: the next call tries again (the caller sees the failure through the await).
+		entry.secret.catch(() => {
+			if (this.entries.get(key) === entry) this.entries.delete(key);
+		});
+		return await entry.secret;
+	}
 }
 
 /**
- * Why the request is not a genuine WaveSpeed callback (see ./signature), or undefined when it is. The secret is read
- * with the node's credential; a mismatch with a cached one reads it again once (the account may have rotated it).
+ * Why the callback must be refused, or undefined when it is WaveSpeed's: checked with the held secret, and once more
+ * with a freshly fetched one when only the signature failed (a rotated secret).
  */
-export async function checkCallback(ctx: IWebhookFunctions, headers: CallbackHeaders, rawBody: Buffer): Promise<string | undefined> {
-	const key = ctx.getNode().credentials?.wavespeedApi?.id ?? ctx.getNode().name;
-	const cached = secrets.get(key);
-	const fresh = !cached || Date.now() - cached.fetchedAtMs > SECRET_TTL_MS;
-	const secret = fresh ? await fetchSecret(ctx) : cached.secret;
-	if (fresh) secrets.set(key, { secret, fetchedAtMs: Date.now() });
-	const problem = checkCallbackSignature(headers, rawBody, secret);
-	if (!problem || fresh || problem.includes('5 minutes') || problem.includes('missing')) return problem;
-	const rotated = await fetchSecret(ctx);
-	secrets.set(key, { secret: rotated, fetchedAtMs: Date.now() });
-	return checkCallbackSignature(headers, rawBody, rotated);
+export async function verifyCallback(
+	headers: CallbackHeaders,
+	rawBody: Buffer,
+	secrets: { current(): Promise<string>; refetched(): Promise<string | undefined> },
+	nowMs: number,
+): Promise<string | undefined> {
+	const problem = checkCallbackSignature(headers, rawBody, await secrets.current(), nowMs);
+	if (problem !== SIGNATURE_MISMATCH) return problem;
+	const fresh = await secrets.refetched();
+	return fresh === undefined ? problem : checkCallbackSignature(headers, rawBody, fresh, nowMs);
 }
 
-/** The exact bytes WaveSpeed signed: n8n keeps them as `rawBody` once it has parsed a body. */
+/** The secret from `GET /api/v3/webhook/secret`'s data, checked. */
+export function readSecret(data: unknown): string {
+	const secret = (data as { secret?: unknown } | undefined)?.secret;
+	if (typeof secret !== 'string' || secret.trim() === '') {
+		throw new Error('WaveSpeed answered the webhook secret request without a secret');
+	}
+	return secret.trim();
+}
+
+const SECRET_REQUEST = { method: 'GET', path: '/api/v3/webhook/secret', kind: 'read', itemIndex: 0, timeoutMs: 10_000 } as const;
+/** The secret is fetched while WaveSpeed's call waits: retries included, it gives up well before the caller does. */
+const SECRET_FETCH_LIMIT_MS = 20_000;
+
+// This process's memory, shared by every node that receives callbacks.
+const secrets = new SecretCache();
+
+/** The secret belongs to the account: one per credential. */
+export function secretKeyOf(ctx: Pick<IWebhookFunctions, 'getNode'>): string {
+	return ctx.getNode().credentials?.[CREDENTIAL_TYPE]?.id ?? `node:${ctx.getNode().id}`;
+}
+
+export function forgetSecret(key: string): void {
+	secrets.forget(key);
+}
+
+/**
+ * Why this call is not WaveSpeed's, or undefined when it is, checked with the account's secret read with the node's
+ * credential. Throws when the secret cannot be read (nothing can be verified then).
+ */
+export async function checkCallback(ctx: IWebhookFunctions, rawBody: Buffer, nowMs = Date.now()): Promise<string | undefined> {
+	const key = secretKeyOf(ctx);
+	const fetchSecret = async () => readSecret(await apiRequest(ctx, { ...SECRET_REQUEST, deadlineMs: Date.now() + SECRET_FETCH_LIMIT_MS }));
+	return await verifyCallback(
+		ctx.getHeaderData() as CallbackHeaders,
+		rawBody,
+		{ current: async () => await secrets.get(key, fetchSecret, nowMs), refetched: async () => await secrets.refetch(key, fetchSecret, nowMs) },
+		nowMs,
+	);
+}
+
+/** The exact bytes WaveSpeed signed. n8n reads them before it parses a JSON body (req.rawBody, n8n 1.x and 2.x). */
 export async function readRawBody(ctx: IWebhookFunctions): Promise<Buffer | undefined> {
-	const request = ctx.getRequestObject() as ReturnType<IWebhookFunctions['getRequestObject']> & {
-		rawBody?: Buffer;
-		readRawBody?: () => Promise<void>;
-	};
-	if (!request.rawBody && typeof request.readRawBody === 'function') await request.readRawBody();
+	const request = ctx.getRequestObject();
+	if (!Buffer.isBuffer(request.rawBody) && typeof request.readRawBody === 'function') await request.readRawBody();
 	return Buffer.isBuffer(request.rawBody) && request.rawBody.length > 0 ? request.rawBody : undefined;
 }

@@ -24,29 +24,53 @@ function claim(waitId: string): boolean {
  * poll mode would have output.
  */
 export async function resumeOnCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	// A throw from here would make n8n end the waiting execution with a webhook error and pass an empty item on: any
+	// failure (the secret or a result unreadable now) is answered 503 instead, and WaveSpeed delivers the call again.
+	return await handleCallback(this).then(
+		(response) => response,
+		(error: Error) => {
+			this.logger.warn(`WaveSpeed: a callback for a waiting execution could not be handled now: ${error.message}`);
+			return answer(this, 503, `Could not handle the callback now: ${error.message}`);
+		},
+	);
+}
+
+function answer(ctx: IWebhookFunctions, status: number, error: string): IWebhookResponseData {
+	ctx.getResponseObject().status(status).json({ error });
+	return { noWebhookResponse: true };
+}
+
+async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const acknowledge = (note: string): IWebhookResponseData => ({ webhookResponse: { received: true, note } });
-	const rawBody = await readRawBody(this);
-	const problem = rawBody ? await checkCallback(this, this.getHeaderData(), rawBody) : 'the body is empty';
-	if (problem) {
-		this.getResponseObject().status(401).json({ error: `Not a WaveSpeed callback: ${problem}` });
-		return { noWebhookResponse: true };
-	}
-	const state = await loadWaitState(this);
+	const rawBody = await readRawBody(ctx);
+	const problem = rawBody ? await checkCallback(ctx, rawBody) : 'the body is empty';
+	if (problem || !rawBody) return answer(ctx, 401, `Not a WaveSpeed callback: ${problem}`);
+	const state = await loadWaitState(ctx);
 	if (!state) return acknowledge('This node is not waiting for WaveSpeed tasks');
-	const taskId = (this.getBodyData() as { id?: unknown }).id;
+	const taskId = readTaskId(rawBody);
 	if (!state.waiting.some((waiting) => waiting.taskId === taskId)) return acknowledge('Not a task of this wait');
 
-	const ended = await readEndedTasks(this, state);
+	const ended = await readEndedTasks(ctx, state);
 	if (!ended) return acknowledge('Other tasks of this execution are still running');
-	if (!claim(String(getWaitId(this)))) return acknowledge('This execution is already resuming');
+	if (!claim(String(getWaitId(ctx)))) return acknowledge('This execution is already resuming');
 
 	// Failed tasks and failed downloads become error items: the node only waits by webhook under Continue On Fail.
-	const outcomes = await buildOutcomes(this, state, ended);
-	clearWaitState(this);
+	const outcomes = await buildOutcomes(ctx, state, ended);
+	clearWaitState(ctx);
 	// All items in input order on the first output: n8n re-links each to the input item at its position, then (with
 	// "Continue (using error output)") moves those carrying `error` to the error output, as for any node's output.
 	const items = outcomes.map((outcome, itemIndex): INodeExecutionData =>
-		'item' in outcome ? { ...outcome.item, pairedItem: { item: itemIndex } } : toErrorItem(this, outcome.error, itemIndex, outcome.taskId),
+		'item' in outcome ? { ...outcome.item, pairedItem: { item: itemIndex } } : toErrorItem(ctx, outcome.error, itemIndex, outcome.taskId),
 	);
 	return { workflowData: [items] };
+}
+
+/** The task the verified bytes speak of. */
+function readTaskId(rawBody: Buffer): string | undefined {
+	try {
+		const id = (JSON.parse(rawBody.toString('utf8')) as { id?: unknown } | null)?.id;
+		return typeof id === 'string' ? id : undefined;
+	} catch {
+		return undefined;
+	}
 }

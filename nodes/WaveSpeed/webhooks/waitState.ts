@@ -47,15 +47,28 @@ interface CustomData {
 }
 
 /**
- * The execution's custom data (10 keys of text, saved with the execution). n8n 1.x has it at run time but not in
- * its types; a context without execution data (an older agent's tool call) throws on access: undefined then.
+ * The execution's custom data (10 keys of text, saved with the execution). n8n 2.x gives every node context
+ * `customData`; n8n 1.x only `$execution.customData` in expressions, which any node context can evaluate. A context
+ * without execution data (an older agent's tool call) has neither: undefined then.
  */
 function customDataOf(ctx: StateContext): CustomData | undefined {
 	try {
-		return (ctx as unknown as { customData?: CustomData }).customData;
+		const direct = (ctx as unknown as { customData?: CustomData }).customData;
+		if (direct) return direct;
 	} catch {
 		return undefined;
 	}
+	const evaluate = (ctx as unknown as { evaluateExpression?: (expression: string, itemIndex: number) => unknown }).evaluateExpression;
+	if (typeof evaluate !== 'function') return undefined;
+	const run = (code: string) => evaluate.call(ctx, `{{ $execution.customData ? ${code} : "no custom data" }}`, 0);
+	if (run('"custom data"') !== 'custom data') return undefined;
+	return {
+		get: (key) => {
+			const value = run(`$execution.customData.get(${JSON.stringify(key)})`);
+			return typeof value === 'string' ? value : undefined;
+		},
+		set: (key, value) => void run(`$execution.customData.set(${JSON.stringify(key)}, ${JSON.stringify(value)})`),
+	};
 }
 
 /**

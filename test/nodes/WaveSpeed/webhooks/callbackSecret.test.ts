@@ -1,5 +1,5 @@
-import { MIN_REFETCH_INTERVAL_MS, SECRET_TTL_MS, SIGNATURE_MISMATCH, SecretCache, readSecret, verifyCallback } from '../../../nodes/WaveSpeedTrigger/callbackSecret';
-import { checkCallbackSignature, signCallback } from '../../../nodes/WaveSpeed/webhooks/signature';
+import { MIN_REFETCH_INTERVAL_MS, SECRET_TTL_MS, SIGNATURE_MISMATCH, SecretCache, readSecret, verifyCallback } from '../../../../nodes/WaveSpeed/webhooks/callbackSecret';
+import { checkCallbackSignature, signCallback } from '../../../../nodes/WaveSpeed/webhooks/signature';
 
 const OLD_SECRET = 'whsec_old0123456789';
 const NEW_SECRET = 'whsec_new9876543210';
