@@ -268,7 +268,8 @@ export async function startFakeWaveSpeed(
 		const task = createTask(json, model, checked && 'dropped' in checked ? checked.dropped : undefined);
 		if (webhookUrl && task.outcome !== 'never') {
 			task.webhookUrl = webhookUrl;
-			const prediction = () => ({ ...taskJson(task, Date.now()), input: task.request });
+			// A timer may fire a millisecond before the end it was set for: the call always reports the task ended.
+			const prediction = () => ({ ...taskJson(task, Math.max(Date.now(), task.completeAtMs)), input: task.request });
 			fake.callbacks.schedule(task.id, webhookUrl, task.completeAtMs, String(json.prompt ?? ''), prediction);
 		}
 		fake.peakRunningTasks = Math.max(fake.peakRunningTasks, runningTasks(Date.now()));

@@ -90,9 +90,10 @@ export async function checkStateStorage(ctx: IExecuteFunctions): Promise<string 
 	const key = stateKey(ctx.getNode().name);
 	const customData = customDataOf(ctx);
 	if (!customData) return 'this execution has no custom data to keep the task list in';
+	customData.set(key, 'probe');
+	const kept = customData.get(key) === 'probe';
 	customData.set(key, '');
-	if (customData.get(key) !== '') return "the execution's custom data already holds n8n's limit of 10 keys";
-	return undefined;
+	return kept ? undefined : "the execution's custom data already holds n8n's limit of 10 keys";
 }
 
 export async function saveWaitState(ctx: IExecuteFunctions, state: WaitState): Promise<void> {
