@@ -47,28 +47,16 @@ interface CustomData {
 }
 
 /**
- * The execution's custom data (10 keys of text, saved with the execution). n8n 2.x gives every node context
- * `customData`; n8n 1.x only `$execution.customData` in expressions, which any node context can evaluate. A context
- * without execution data (an older agent's tool call) has neither: undefined then.
+ * The execution's custom data (10 keys of text, saved with the execution), which n8n 2.x gives every node context.
+ * n8n 1.x has it only for Code nodes (its expressions cannot call `$execution.customData.set`), and a context without
+ * execution data (an older agent's tool call) has none: undefined then.
  */
 function customDataOf(ctx: StateContext): CustomData | undefined {
 	try {
-		const direct = (ctx as unknown as { customData?: CustomData }).customData;
-		if (direct) return direct;
+		return (ctx as unknown as { customData?: CustomData }).customData;
 	} catch {
 		return undefined;
 	}
-	const evaluate = (ctx as unknown as { evaluateExpression?: (expression: string, itemIndex: number) => unknown }).evaluateExpression;
-	if (typeof evaluate !== 'function') return undefined;
-	const run = (code: string) => evaluate.call(ctx, `{{ $execution.customData ? ${code} : "no custom data" }}`, 0);
-	if (run('"custom data"') !== 'custom data') return undefined;
-	return {
-		get: (key) => {
-			const value = run(`$execution.customData.get(${JSON.stringify(key)})`);
-			return typeof value === 'string' ? value : undefined;
-		},
-		set: (key, value) => void run(`$execution.customData.set(${JSON.stringify(key)}, ${JSON.stringify(value)})`),
-	};
 }
 
 /**
@@ -89,7 +77,7 @@ export async function checkStateStorage(ctx: IExecuteFunctions): Promise<string 
 	}
 	const key = stateKey(ctx.getNode().name);
 	const customData = customDataOf(ctx);
-	if (!customData) return 'this execution has no custom data to keep the task list in';
+	if (!customData) return 'this n8n gives nodes no custom data to keep the task list with a waiting execution (n8n 1.x): use n8n 2.x';
 	customData.set(key, 'probe');
 	const kept = customData.get(key) === 'probe';
 	customData.set(key, '');
