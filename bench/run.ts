@@ -71,6 +71,12 @@ async function main(): Promise<void> {
 		const result = JSON.parse(output.trim().split('\n').pop()!) as ScenarioResult;
 		const perItem = (route: Route) => (fake.countRequests(route) / scenario.items).toFixed(1);
 		const latencies = [...fake.tasks.values()].map((task) => (task.outputSentAtMs ?? NaN) - task.completeAtMs);
+		if (process.env.BENCH_DEBUG) {
+			const t0 = Math.min(...[...fake.tasks.values()].map((task) => task.createdAtMs));
+			for (const task of fake.tasks.values()) {
+				process.stderr.write(`  task created +${task.createdAtMs - t0} ms, seen done +${(task.firstSeenDoneAtMs ?? NaN) - task.completeAtMs} ms, output sent +${(task.outputSentAtMs ?? NaN) - task.completeAtMs} ms\n`);
+			}
+		}
 		const lanes = Math.min(scenario.concurrency, scenario.accountCap ?? Infinity);
 		const idealMs = Math.ceil(scenario.items / lanes) * taskMs;
 		const taskSeconds = [...fake.tasks.values()].reduce((sum, task) => sum + (task.completeAtMs - task.createdAtMs) / 1000, 0);

@@ -95,6 +95,14 @@ export class TaskSlots {
 	/** WaveSpeed took the task in a held slot: after four waves at a lowered limit, try one more. */
 	accepted(): void {
 		this.confirmed++;
+		// A refusal that came back before a concurrent submit's acceptance lowered the limit below what WaveSpeed has
+		// just shown it runs at once: that many are allowed.
+		if (this.confirmed > this.limit) {
+			this.limit = Math.min(this.maxLimit, this.confirmed);
+			this.acceptedSinceChange = 0;
+			this.wake();
+			return;
+		}
 		if (this.limit >= this.maxLimit) return;
 		this.acceptedSinceChange++;
 		if (this.acceptedSinceChange >= 4 * this.limit) {

@@ -134,7 +134,6 @@ async function submitInSlot(ctx: IExecuteFunctions, job: TaskRunJob, request: ID
 	const { pacing, signal, itemIndex, settings, deadlineMs } = job;
 	for (let refusals = 0; ; refusals++) {
 		if (!(await pacing.taskSlots.acquire(signal, deadlineMs))) throw noTaskCreated(ctx, job, refusals);
-		const startedAtMs = Date.now();
 		const submitted = await submitTask(ctx, job.endpoint, request, {
 			itemIndex,
 			signal,
@@ -148,7 +147,10 @@ async function submitInSlot(ctx: IExecuteFunctions, job: TaskRunJob, request: ID
 		);
 		if ('task' in submitted) {
 			pacing.taskSlots.accepted();
-			return { task: submitted.task, startedAtMs };
+			// The poll schedule counts from the reply: WaveSpeed created the task just before it. Counting from the request
+			// would put the first poll before the end whenever the request took longer than usual to reach WaveSpeed
+			// (a busy event loop), and the next one comes 500 ms later.
+			return { task: submitted.task, startedAtMs: Date.now() };
 		}
 		pacing.taskSlots.release();
 		if (getHttpStatus(submitted.error) !== 429) throw submitted.error;

@@ -65,6 +65,18 @@ describe('Generate Image, Get Balance and cost', () => {
 		expect(fake.requests).toHaveLength(0);
 	});
 
+	it('counts the learnt poll schedule from the submit reply: a submit slow to reach WaveSpeed costs no extra poll', async () => {
+		// Item 0 teaches the execution that these tasks take 600 ms. Item 1's submit reaches WaveSpeed 400 ms late:
+		// counted from the request, the first poll (600 + 50 ms) would come before the task ends, and the next 500 ms later.
+		fake.faults.push({ route: 'generate', kind: 'delay', delayMs: 400, every: 2, times: 1 });
+		const params = generateParams({ prompt: 'olive oil [inference:600]', options: { pollInterval: 0.5, timeout: 20, maxConcurrency: 1 } });
+		const output = await runNode(createExecuteContext({ ...contextFor(fake, params), items: [{ json: {} }, { json: {} }] }));
+		expect(output.map((item) => item.json.status)).toEqual(['completed', 'completed']);
+		const [, second] = fake.tasks.values();
+		const pollsOfSecond = fake.requests.filter((request) => request.route === 'result' && request.path.includes(second.id));
+		expect(pollsOfSecond).toHaveLength(1);
+	});
+
 	it('refuses "auto" as an aspect ratio: there is no first image to take it from', async () => {
 		const error = await failure(runNode(createExecuteContext(contextFor(fake, generateParams({ aspectRatio: 'auto' })))));
 		expect(error.message).toBe('Unknown aspect ratio "auto" [item 0, parameter "Aspect Ratio"]');

@@ -66,13 +66,33 @@ describe('TaskSlots', () => {
 		slots.release(); // the third was refused with two of ours running: the account allows 2
 		slots.refused();
 		expect(slots.currentLimit).toBe(2);
-		for (let accepted = 0; accepted < 7; accepted++) slots.accepted();
+		// Waves of two: each task ends (its slot given back) and the next one is accepted.
+		const wave = async () => {
+			slots.release(true);
+			await slots.acquire();
+			slots.accepted();
+		};
+		for (let accepted = 0; accepted < 7; accepted++) await wave();
 		expect(slots.currentLimit).toBe(2);
-		slots.accepted();
+		await wave();
 		expect(slots.currentLimit).toBe(3);
 		// Refused with nothing else running (a per-minute limit): one at a time, never zero.
 		const lone = new TaskSlots(3);
 		lone.refused();
 		expect(lone.currentLimit).toBe(1);
+	});
+
+	it('a refusal answered before concurrent acceptances does not hold the limit below what WaveSpeed then ran', async () => {
+		const slots = new TaskSlots(4);
+		for (let held = 0; held < 4; held++) await slots.acquire();
+		// Four submits at once against a cap of 2: both refusals come back first, then both acceptances.
+		slots.release();
+		slots.refused();
+		slots.release();
+		slots.refused();
+		expect(slots.currentLimit).toBe(1);
+		slots.accepted();
+		slots.accepted();
+		expect(slots.currentLimit).toBe(2);
 	});
 });
