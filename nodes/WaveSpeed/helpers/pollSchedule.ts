@@ -30,23 +30,48 @@ export interface ScheduleInput {
 	baseIntervalMs: number;
 	/** When tasks like this one finished, counted from their submit; undefined while nothing is learnt. */
 	expectedDoneMs?: number;
+	/** When this task was last polled (elapsed time); undefined before its first poll. */
+	lastPollMs?: number;
+	/**
+	 * In [0, 1): where this task's first poll falls, from half an interval to one and a half (0.5: one interval). The
+	 * first tasks of a kind are spread over the interval, so together they look every interval / n, and the first to
+	 * see its task end teaches the others, which poll then (see DurationModel.learntSignal).
+	 */
+	phase?: number;
 }
 
 /** How long to sleep before the next poll. */
-export function getNextPollDelayMs({ elapsedMs, baseIntervalMs, expectedDoneMs }: ScheduleInput): number {
-	const fallback = getPollIntervalMs(baseIntervalMs, elapsedMs);
-	if (expectedDoneMs === undefined) return fallback;
+export function getNextPollDelayMs({ elapsedMs, baseIntervalMs, expectedDoneMs, lastPollMs, phase = 0.5 }: ScheduleInput): number {
+	if (expectedDoneMs === undefined) {
+		if (lastPollMs === undefined) return Math.max(MIN_POLL_SPACING_MS, Math.round(baseIntervalMs * (0.5 + phase)) - elapsedMs);
+		return getPollIntervalMs(baseIntervalMs, elapsedMs);
+	}
 	const firstDenseMs = expectedDoneMs + AFTER_EXPECTED_MS;
 	const lastDenseMs = firstDenseMs + (DENSE_POLLS - 1) * MIN_POLL_SPACING_MS;
 	// Early on: sleep to the dense window (in one go, or in base intervals if that is sooner for a very long task).
 	if (elapsedMs < firstDenseMs - MIN_POLL_SPACING_MS / 2) return Math.max(MIN_POLL_SPACING_MS, firstDenseMs - elapsedMs);
+	// Past the expected end and not polled since (the end was learnt while this task slept): now, at most 2 a second
+	// (the submit counts as a poll).
+	const lastMs = lastPollMs ?? 0;
+	if (lastMs < firstDenseMs - MIN_POLL_SPACING_MS / 2) return Math.max(0, MIN_POLL_SPACING_MS - (elapsedMs - lastMs));
 	if (elapsedMs < lastDenseMs) return MIN_POLL_SPACING_MS;
-	return fallback;
+	return getPollIntervalMs(baseIntervalMs, elapsedMs);
 }
 
 /** What the execution learnt of each kind of task: how long after its submit it was done. Small and in memory. */
 export class DurationModel {
 	private readonly samplesByKind = new Map<string, number[]>();
+	private readonly learnt = new Map<string, AbortController>();
+
+	/** Aborts when the next task of this kind is learnt: tasks sleeping on the user's interval then look at once. */
+	learntSignal(kind: string): AbortSignal {
+		let controller = this.learnt.get(kind);
+		if (!controller) {
+			controller = new AbortController();
+			this.learnt.set(kind, controller);
+		}
+		return controller.signal;
+	}
 
 	/**
 	 * A finished task: `reportedMs` is WaveSpeed's own figure when it gave one (timings.inference, which leaves out the
@@ -63,6 +88,8 @@ export class DurationModel {
 		samples.push(doneMs);
 		if (samples.length > 50) samples.shift();
 		this.samplesByKind.set(kind, samples);
+		this.learnt.get(kind)?.abort();
+		this.learnt.delete(kind);
 	}
 
 	/** The median end of this kind of task, once at least one finished. */

@@ -19,6 +19,8 @@ export interface WaitOptions {
 	signal?: AbortSignal;
 	/** What this execution learnt of tasks of the same kind (model, resolution, quality), and where to add this one. */
 	learning?: { model: DurationModel; kind: string };
+	/** Where in the interval this task's first poll falls (see ScheduleInput.phase). */
+	phase?: number;
 }
 
 /**
@@ -42,15 +44,16 @@ export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: W
 	const elapsedMs = () => Date.now() - options.startedAtMs;
 	const { learning } = options;
 	let lastRunningMs = elapsedMs();
+	let lastPollMs: number | undefined;
 	while (!isTerminal(current.status)) {
 		const remainingMs = deadlineMs - Date.now();
 		if (remainingMs <= 0) throw timedOut();
-		const delayMs = getNextPollDelayMs({
-			elapsedMs: elapsedMs(),
-			baseIntervalMs: options.pollIntervalMs,
-			expectedDoneMs: learning?.model.expectedDoneMs(learning.kind),
-		});
-		await sleepUnlessAborted(Math.min(delayMs, remainingMs), signal);
+		const expectedDoneMs = learning?.model.expectedDoneMs(learning.kind);
+		const delayMs = getNextPollDelayMs({ elapsedMs: elapsedMs(), baseIntervalMs: options.pollIntervalMs, expectedDoneMs, lastPollMs, phase: options.phase });
+		// While nothing is learnt, the first task of the kind to end wakes the others (the schedule is then known).
+		const learnt = learning && expectedDoneMs === undefined ? learning.model.learntSignal(learning.kind) : undefined;
+		const wakeAtMs = Date.now() + Math.min(delayMs, remainingMs);
+		await sleepUnlessAborted(Math.min(delayMs, remainingMs), learnt && signal ? AbortSignal.any([signal, learnt]) : (learnt ?? signal));
 		if (signal?.aborted) {
 			throw taskError(
 				ctx.getNode(),
@@ -60,9 +63,11 @@ export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: W
 				`The task may still finish. Use the "Get Result" operation with task ID ${current.id} to collect it.`,
 			);
 		}
+		if (learnt?.aborted && Date.now() < wakeAtMs) continue;
 		const taskId = current.id;
 		try {
 			const polledAtMs = elapsedMs();
+			lastPollMs = polledAtMs;
 			current = await fetchTask(ctx, taskId, itemIndex, signal, deadlineMs);
 			if (!isTerminal(current.status)) lastRunningMs = polledAtMs;
 			else if (learning && current.status === COMPLETED_STATUS) {

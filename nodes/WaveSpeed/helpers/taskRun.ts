@@ -114,6 +114,8 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 			startedAtMs: started.startedAtMs,
 			signal,
 			learning: started.holdsSlot ? learning : undefined,
+			// Spread evenly, whatever the batch size: the fractional parts of multiples of the golden ratio.
+			phase: (itemIndex * 0.618034) % 1,
 			deadlineMs: job.deadlineMs,
 		});
 	} finally {

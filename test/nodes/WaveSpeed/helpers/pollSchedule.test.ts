@@ -11,7 +11,7 @@ function simulate(doneAtMs: number, baseIntervalMs: number, expectedDoneMs?: num
 	let elapsedMs = 0;
 	const pollsAtMs: number[] = [];
 	while (elapsedMs < doneAtMs) {
-		elapsedMs += getNextPollDelayMs({ elapsedMs, baseIntervalMs, expectedDoneMs });
+		elapsedMs += getNextPollDelayMs({ elapsedMs, baseIntervalMs, expectedDoneMs, lastPollMs: pollsAtMs.at(-1) });
 		pollsAtMs.push(elapsedMs);
 	}
 	const gaps = pollsAtMs.map((atMs, index) => atMs - (pollsAtMs[index - 1] ?? 0));
@@ -32,7 +32,7 @@ describe('poll schedule', () => {
 
 	it('once tasks of the kind are known: sleeps through most of the wait, then polls just after the expected end', () => {
 		expect(getNextPollDelayMs({ elapsedMs: 0, baseIntervalMs: 2000, expectedDoneMs: 5000 })).toBe(5050);
-		expect(getNextPollDelayMs({ elapsedMs: 5050, baseIntervalMs: 2000, expectedDoneMs: 5000 })).toBe(MIN_POLL_SPACING_MS);
+		expect(getNextPollDelayMs({ elapsedMs: 5050, baseIntervalMs: 2000, expectedDoneMs: 5000, lastPollMs: 5050 })).toBe(MIN_POLL_SPACING_MS);
 		// A task like its peers: one poll, 50 ms after it ended (today: 3 polls, 1 s late).
 		expect(simulate(5000, 2000, 5000)).toEqual({ polls: 1, latencyMs: 50, minGapMs: 5050 });
 		// A little slower than its peers: caught by the dense polls, still within half a second.
@@ -53,7 +53,7 @@ describe('poll schedule', () => {
 		const today = simulate(180_000, 2000);
 		const learnt = simulate(180_000, 2000, 5000);
 		expect(learnt.polls).toBeLessThanOrEqual(today.polls + 3);
-		expect(getNextPollDelayMs({ elapsedMs: 120_000, baseIntervalMs: 2000, expectedDoneMs: 5000 })).toBe(getPollIntervalMs(2000, 120_000));
+		expect(getNextPollDelayMs({ elapsedMs: 120_000, baseIntervalMs: 2000, expectedDoneMs: 5000, lastPollMs: 118_000 })).toBe(getPollIntervalMs(2000, 120_000));
 	});
 
 	it('on average polls no more than today for a batch of similar tasks', () => {
@@ -88,5 +88,30 @@ describe('duration model', () => {
 		expect(model.expectedDoneMs('queued')).toBe(7000);
 		model.record('silent', { lastRunningMs: 4000, firstDoneMs: 6000 });
 		expect(model.expectedDoneMs('silent')).toBe(5000);
+	});
+
+	it('spreads the first poll of the first tasks over half an interval to one and a half (the same average)', () => {
+		const firstPolls = [0, 0.25, 0.5, 0.75, 0.999].map((phase) => getNextPollDelayMs({ elapsedMs: 0, baseIntervalMs: 2000, phase }));
+		expect(firstPolls).toEqual([1000, 1500, 2000, 2500, 2998]);
+		// After the first poll, the interval as before.
+		expect(getNextPollDelayMs({ elapsedMs: 1000, baseIntervalMs: 2000, phase: 0, lastPollMs: 1000 })).toBe(getPollIntervalMs(2000, 1000));
+	});
+
+	it('once a peer teaches the end while this task slept past it: polls now, never two polls within 500 ms', () => {
+		// Learnt at 6.1 s that tasks end at 5 s; this one last polled at 4 s: poll at once.
+		expect(getNextPollDelayMs({ elapsedMs: 6100, baseIntervalMs: 2000, expectedDoneMs: 5000, lastPollMs: 4000 })).toBe(0);
+		// ... but it polled 300 ms ago, just before the dense window: wait out the spacing.
+		expect(getNextPollDelayMs({ elapsedMs: 5000, baseIntervalMs: 2000, expectedDoneMs: 5000, lastPollMs: 4700 })).toBe(200);
+		// A task picked up with no poll yet, past the expected end: at once.
+		expect(getNextPollDelayMs({ elapsedMs: 9000, baseIntervalMs: 2000, expectedDoneMs: 5000 })).toBe(0);
+	});
+
+	it('tells the tasks waiting on a kind when the first of them is learnt', () => {
+		const model = new DurationModel();
+		const signal = model.learntSignal('edit|1k|high');
+		const other = model.learntSignal('edit|4k|high');
+		model.record('edit|1k|high', { reportedMs: 5000, lastRunningMs: 4000, firstDoneMs: 6000 });
+		expect([signal.aborted, other.aborted]).toEqual([true, false]);
+		expect(model.learntSignal('edit|1k|high').aborted).toBe(false);
 	});
 });
