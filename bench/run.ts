@@ -7,6 +7,7 @@
  *   --inference-ms N   how long each task runs on the server, where a scenario does not say (default 10000)
  *   --full             also the 200-item batch
  *   --only LABEL       run the scenarios whose label contains LABEL
+ * BENCH_DEBUG=1 also prints each task's creation time and how long after its end the node saw it and had its image.
  */
 import { execFile } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
