@@ -154,7 +154,7 @@ describe('installed by n8n from a registry, and by npm', () => {
 		const installed = await client.call<InstalledPackage>('POST', '/community-packages', { name: PACKAGE_NAME });
 
 		expect(installed).toMatchObject({ packageName: PACKAGE_NAME, installedVersion: version });
-		expect(installed.installedNodes.map((node) => node.type)).toEqual([WAVESPEED_NODE_TYPE]);
+		expect(installed.installedNodes.map((node) => node.type).sort()).toEqual([WAVESPEED_NODE_TYPE, `${WAVESPEED_NODE_TYPE}Trigger`]);
 		const [listed] = await client.call<InstalledPackage[]>('GET', '/community-packages');
 		expect(listed).toMatchObject({ packageName: PACKAGE_NAME, installedVersion: version, failedLoading: false });
 		// n8n's installer stripped the peer dependency: the node uses n8n's own n8n-workflow.
