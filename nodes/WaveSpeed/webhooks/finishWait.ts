@@ -1,5 +1,4 @@
 import type { INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import { runPool } from '../helpers/concurrency';
 import { taskError } from '../helpers/itemErrors';
@@ -9,6 +8,7 @@ import { isTerminal } from '../helpers/taskStatus';
 import type { Task } from '../helpers/types';
 import type { ApiContext } from '../transport/context';
 import type { WaitState, WaitingTask } from './waitState';
+import { failedBeforeWaitError } from './waitState';
 
 /** One item's end: its output item, or the error it failed with (and its task, if one was paid for). */
 export type ItemOutcome = { item: INodeExecutionData } | { error: Error; taskId?: string };
@@ -35,8 +35,7 @@ export async function readEndedTasks(ctx: ApiContext, state: WaitState): Promise
 export async function buildOutcomes(ctx: ApiContext, state: WaitState, tasks: Map<string, Task>): Promise<ItemOutcome[]> {
 	const outcomes: ItemOutcome[] = [];
 	for (const failed of state.failed) {
-		const error = new NodeOperationError(ctx.getNode(), failed.message, { itemIndex: failed.itemIndex, description: failed.description });
-		outcomes[failed.itemIndex] = { error, taskId: failed.taskId };
+		outcomes[failed.itemIndex] = { error: failedBeforeWaitError(ctx.getNode(), failed), taskId: failed.taskId };
 	}
 	await runPool(state.waiting.length, state.maxConcurrency, async (index) => {
 		const waiting = state.waiting[index];
@@ -54,6 +53,6 @@ async function finishItem(ctx: ApiContext, waiting: WaitingTask, task: Task | un
 		throw taskError(ctx.getNode(), itemIndex, taskId, `Task ${taskId} has not ended`, 'Collect its result with "Get Result" and this task ID.');
 	}
 	assertTaskNotFailed(ctx, task, itemIndex);
-	const item = await buildOutputItem(ctx, task, { ...waiting, timeoutMs: waiting.timeoutMs });
+	const item = await buildOutputItem(ctx, task, waiting);
 	return { ...item, json: { ...item.json, ...waiting.cost } };
 }

@@ -2,13 +2,12 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { toErrorItem } from '../actions/errorItems';
-
-import type { TaskSettings } from '../helpers/taskRun';
 import { readWaitMethod } from '../actions/parameters';
+import type { TaskSettings } from '../helpers/taskRun';
 import { CREDENTIAL_TYPE } from '../transport';
 import { DEFAULT_BASE_URL, isLocalUrl } from '../transport/baseUrl';
 import type { WaitState } from './waitState';
-import { checkStateStorage, saveWaitState } from './waitState';
+import { checkStateStorage, failedBeforeWaitError, saveWaitState } from './waitState';
 
 /** How this execution waits: WaveSpeed calls `callbackUrl` (n8n's resume URL), or it polls, with `note` saying why. */
 export interface WaitPlan {
@@ -79,8 +78,8 @@ function setTimedOutOutput(ctx: IExecuteFunctions, state: WaitState): void {
 		const message = `WaveSpeed had not called back for every task when the wait ended (Timeout ${seconds} s): task ${taskId} may have finished or may still run. Collect it with "Get Result".`;
 		items[itemIndex] = toErrorItem(ctx, new NodeOperationError(ctx.getNode(), message, { itemIndex }), itemIndex, taskId);
 	}
-	for (const { itemIndex, message, description, taskId } of state.failed) {
-		items[itemIndex] = toErrorItem(ctx, new NodeOperationError(ctx.getNode(), message, { itemIndex, description }), itemIndex, taskId);
+	for (const failed of state.failed) {
+		items[failed.itemIndex] = toErrorItem(ctx, failedBeforeWaitError(ctx.getNode(), failed), failed.itemIndex, failed.taskId);
 	}
 	ctx.getExecuteData().data = { main: [items] };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import type { IDataObject, IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, IWebhookFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import type { OutputMedia } from '../helpers/output';
 
@@ -27,6 +28,11 @@ export interface FailedBeforeWait {
 	taskId?: string;
 }
 
+/** The error such an item comes out with, after the wait as before it. */
+export function failedBeforeWaitError(node: INode, { itemIndex, message, description }: FailedBeforeWait): NodeOperationError {
+	return new NodeOperationError(node, message, { itemIndex, description });
+}
+
 /** Everything a resumed (or timed-out) wait needs, written once before the execution waits. */
 export interface WaitState {
 	version: 1;
@@ -35,7 +41,7 @@ export interface WaitState {
 	failed: FailedBeforeWait[];
 	/** Downloads after the wait run this many at once (the node's Max Concurrency). */
 	maxConcurrency: number;
-	/** When the wait ends without every callback (epoch ms): the node then runs again and reports. */
+	/** When the wait ends without every callback (epoch ms): n8n then passes on the error items set before the wait. */
 	waitTillMs: number;
 }
 
@@ -90,7 +96,6 @@ export async function saveWaitState(ctx: IExecuteFunctions, state: WaitState): P
 }
 
 /** The state this node saved in this execution, or undefined when it is not waiting (a first run, a finished wait). */
-/** In a node's run, the state of a wait that ended without resuming it (its Timeout); in a webhook, of this wait. */
 export async function loadWaitState(ctx: StateContext): Promise<WaitState | undefined> {
 	const id = customDataOf(ctx)?.get(stateKey(ctx.getNode().name));
 	if (!id) return undefined;
@@ -104,7 +109,7 @@ export function getWaitId(ctx: StateContext): string | undefined {
 	return customDataOf(ctx)?.get(stateKey(ctx.getNode().name)) || undefined;
 }
 
-/** The wait is over (resumed or timed out): a later run of the node in this execution (a loop) starts afresh. */
+/** The wait is over (resumed): a later run of the node in this execution (a loop) starts afresh. */
 export function clearWaitState(ctx: StateContext): void {
 	customDataOf(ctx)?.set(stateKey(ctx.getNode().name), '');
 }
