@@ -53,6 +53,9 @@ async function finishItem(ctx: ApiContext, waiting: WaitingTask, task: Task | un
 		throw taskError(ctx.getNode(), itemIndex, taskId, `Task ${taskId} has not ended`, 'Collect its result with "Get Result" and this task ID.');
 	}
 	assertTaskNotFailed(ctx, task, itemIndex);
-	const item = await buildOutputItem(ctx, task, waiting);
+	// Not the item's deadline: the wait may have outlived it (other items waited longer). Its Timeout bounds the
+	// downloads from when they start.
+	const { downloadOutput, outputBinaryProperty, media, timeoutMs } = waiting;
+	const item = await buildOutputItem(ctx, task, { itemIndex, downloadOutput, outputBinaryProperty, media, timeoutMs });
 	return { ...item, json: { ...item.json, ...waiting.cost } };
 }

@@ -82,4 +82,13 @@ describe('the resume decision of a webhook wait', () => {
 		expect('error' in second && second.error.message).toBe('Prompt must not be empty [item 1]');
 		expect('error' in third && [third.taskId, third.error.message]).toEqual([ids[1], expect.stringContaining('Content policy violation')]);
 	});
+
+	it("downloads after a wait that outlived an item's own deadline: its Timeout bounds the downloads from when they start", async () => {
+		const ids = await submit(['a [inference:0]']);
+		const state = stateFor(ids);
+		state.waiting[0].deadlineMs = Date.now() - 60_000; // other items kept the execution waiting longer
+		const ctx = context();
+		const [outcome] = await buildOutcomes(ctx, state, (await readEndedTasks(ctx, state))!);
+		expect('item' in outcome && outcome.item.binary?.data?.mimeType).toBe('image/png');
+	});
 });
