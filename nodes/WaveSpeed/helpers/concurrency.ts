@@ -112,7 +112,7 @@ export class TaskSlots {
 		}
 	}
 
-	/** WaveSpeed refused a task (429) while `confirmed` of ours ran there: that is the account's cap. */
+	/** WaveSpeed refused a task as "too many concurrent tasks" while `confirmed` of ours ran there: that is the account's cap. */
 	refused(): void {
 		this.limit = Math.max(1, Math.min(this.limit, this.confirmed));
 		this.acceptedSinceChange = 0;

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { getHttpStatus, getRetryAfterMs } from '../transport';
+import { getHttpStatus, getRetryAfterMs, isAccountConcurrencyFull } from '../transport';
 import { DEFAULT_RETRY_POLICY, getRetryDelayMs } from '../transport/retry';
 import { sleepUnlessAborted } from '../transport/sleep';
 import type { TaskSlots } from './concurrency';
@@ -128,14 +128,16 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 }
 
 /**
- * Takes a task slot and submits, holding the slot on success. A 429 gives the slot back and lowers the limit to what
- * is running: the item then waits for a running task to end instead of asking again blindly. With nothing else
- * running, it waits WaveSpeed's Retry-After (or a backoff) first. Never past the item's deadline.
+ * Takes a task slot and submits, holding the slot on success. A 429 saying the account runs too many tasks gives the
+ * slot back and lowers the limit to what is running: the item then waits for a running task to end instead of asking
+ * again blindly. Any other 429 (a per-minute limit), or one while nothing of ours runs, waits WaveSpeed's Retry-After
+ * (or a backoff) and keeps the limit. Never past the item's deadline.
  */
 async function submitInSlot(ctx: IExecuteFunctions, job: TaskRunJob, request: IDataObject): Promise<{ task: Task; startedAtMs: number }> {
 	const { pacing, signal, itemIndex, settings, deadlineMs } = job;
+	let lastRefusal: Error | undefined;
 	for (let refusals = 0; ; refusals++) {
-		if (!(await pacing.taskSlots.acquire(signal, deadlineMs))) throw noTaskCreated(ctx, job, refusals);
+		if (!(await pacing.taskSlots.acquire(signal, deadlineMs))) throw noTaskCreated(ctx, job, refusals, lastRefusal);
 		const submitted = await submitTask(ctx, job.endpoint, request, {
 			itemIndex,
 			signal,
@@ -156,24 +158,28 @@ async function submitInSlot(ctx: IExecuteFunctions, job: TaskRunJob, request: ID
 		}
 		pacing.taskSlots.release();
 		if (getHttpStatus(submitted.error) !== 429) throw submitted.error;
-		pacing.taskSlots.refused();
-		if (pacing.taskSlots.confirmedCount === 0) {
-			// Nothing of ours runs, yet WaveSpeed refused: a per-minute limit or other users of the key. Back off.
+		lastRefusal = submitted.error;
+		// Lowering the limit on a per-minute 429 would run the rest of the batch a few tasks at a time for no reason.
+		const accountFull = isAccountConcurrencyFull(submitted.error);
+		if (accountFull) pacing.taskSlots.refused();
+		if (!accountFull || pacing.taskSlots.confirmedCount === 0) {
+			// A rate limit, or a full account while nothing of ours runs (other users of the key): back off.
 			const waitMs = getRetryDelayMs(refusals, DEFAULT_RETRY_POLICY, getRetryAfterMs(submitted.error));
 			if (Date.now() + waitMs >= deadlineMs) {
 				await sleepUnlessAborted(deadlineMs - Date.now(), signal);
-				throw noTaskCreated(ctx, job, refusals + 1);
+				throw noTaskCreated(ctx, job, refusals + 1, lastRefusal);
 			}
 			await sleepUnlessAborted(waitMs, signal);
 		}
 	}
 }
 
-function noTaskCreated(ctx: IExecuteFunctions, job: TaskRunJob, refusals: number): Error {
+function noTaskCreated(ctx: IExecuteFunctions, job: TaskRunJob, refusals: number, lastRefusal: Error | undefined): Error {
 	const stopped = job.signal.aborted;
+	const reason = lastRefusal && isAccountConcurrencyFull(lastRefusal) ? 'too many tasks at once' : 'rate limited';
 	const why = stopped
 		? 'The execution was stopped before this task was submitted'
-		: `No task was created within the ${Math.round(job.settings.timeoutMs / 1000)} s Timeout: WaveSpeed refused it ${refusals} time(s) (429, too many tasks at once)`;
+		: `No task was created within the ${Math.round(job.settings.timeoutMs / 1000)} s Timeout: WaveSpeed refused it ${refusals} time(s) (429, ${reason})`;
 	return new NodeOperationError(ctx.getNode(), why, {
 		itemIndex: job.itemIndex,
 		description: stopped ? undefined : 'Nothing was billed for this item. Lower "Max Concurrency" or raise "Timeout".',

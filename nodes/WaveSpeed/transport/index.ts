@@ -204,6 +204,7 @@ function toNodeError(ctx: ApiContext, call: ApiCall, error: unknown, apiKey: str
 	}
 	if (submitOutcomeUnknown) nodeError.context.submitOutcomeUnknown = true;
 	if (error.retryAfterMs !== undefined) nodeError.context.retryAfterMs = error.retryAfterMs;
+	if (statusCode === 429 && /concurren/i.test(error.message)) nodeError.context.accountConcurrencyFull = true;
 	return nodeError;
 }
 
@@ -211,6 +212,14 @@ function toNodeError(ctx: ApiContext, call: ApiCall, error: unknown, apiKey: str
 export function getRetryAfterMs(error: unknown): number | undefined {
 	const value = (error as { context?: { retryAfterMs?: unknown } } | undefined)?.context?.retryAfterMs;
 	return typeof value === 'number' ? value : undefined;
+}
+
+/**
+ * A 429 that says the account already runs as many tasks as its tier allows ("too many concurrent tasks"), as opposed
+ * to a per-minute rate limit: only this one means fewer tasks at once would be accepted.
+ */
+export function isAccountConcurrencyFull(error: unknown): boolean {
+	return (error as { context?: { accountConcurrencyFull?: unknown } } | undefined)?.context?.accountConcurrencyFull === true;
 }
 
 /** A submit failed after it may have reached WaveSpeed: a billed task may exist whose id nobody knows. */

@@ -71,8 +71,9 @@ export function parseRetryAfterMs(value: unknown, nowMs: number): number | undef
 
 /**
  * Exponential backoff with "equal jitter" (half fixed, half random) so a batch that hit the limit together does
- * not come back together. A Retry-After from the server is a minimum: it lengthens the wait, capped so a bad header
- * cannot stall the item, but never shortens it (`Retry-After: 0` or a past date would make a busy loop).
+ * not come back together. A Retry-After from the server is the wait, as sent: it replaces the backoff (a server
+ * that says "1 s" on every refusal means 1 s, not 1, 2, 4, 8 s), capped so a bad header cannot stall the item, and
+ * never shorter than the first backoff step (`Retry-After: 0` or a past date would make a busy loop).
  */
 export function getRetryDelayMs(
 	attempt: number,
@@ -80,8 +81,10 @@ export function getRetryDelayMs(
 	retryAfterMs: number | undefined,
 	random: () => number = Math.random,
 ): number {
-	const exponentialMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-	const backoffMs = Math.round(exponentialMs / 2 + random() * (exponentialMs / 2));
-	if (retryAfterMs === undefined) return backoffMs;
-	return Math.min(Math.max(retryAfterMs, backoffMs), MAX_RETRY_AFTER_MS);
+	const backoffAt = (step: number) => {
+		const exponentialMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** step);
+		return Math.round(exponentialMs / 2 + random() * (exponentialMs / 2));
+	};
+	if (retryAfterMs === undefined) return backoffAt(attempt);
+	return Math.min(Math.max(retryAfterMs, backoffAt(0)), MAX_RETRY_AFTER_MS);
 }

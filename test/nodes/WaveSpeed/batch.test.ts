@@ -42,7 +42,9 @@ describe('batches', () => {
 		expect(output.every((item) => item.binary?.data?.mimeType === 'image/png')).toBe(true);
 		expect(fake.tasks.size).toBe(BATCH);
 		expect(rules.some((rule) => (rule.hits ?? 0) > 0)).toBe(true);
-	});
+		// Not a performance bound: a request that lands on the fault five times running waits out a backoff of up to
+		// 15 s, as it should (usually 3–5 s here; it failed CI at jest's default 30 s on a loaded machine).
+	}, 120_000);
 
 	it('a 20-item batch on an account capped at 2 concurrent tasks: waits out the 429s, 20 tasks', async () => {
 		fake.options.maxConcurrentTasks = 2;

@@ -14,7 +14,7 @@ describe('image tasks', () => {
 		const startedMs = Date.now();
 		const [item] = await runNode(createExecuteContext(contextFor(fake, params, { continueOnFail: true })));
 		const elapsedMs = Date.now() - startedMs;
-		expect(item.json.error).toBe('No task was created within the 3 s Timeout: WaveSpeed refused it 3 time(s) (429, too many tasks at once)');
+		expect(item.json.error).toBe('No task was created within the 3 s Timeout: WaveSpeed refused it 3 time(s) (429, rate limited)');
 		expect(fake.tasks.size).toBe(0);
 		// Not a performance figure: before, the same submit went on for 12 attempts (about 12 s here, minutes without Retry-After).
 		expect(elapsedMs).toBeLessThan(3000 + 2000);
@@ -28,6 +28,25 @@ describe('image tasks', () => {
 		expect(fake.tasks.size).toBe(10);
 		expect(fake.countRequests('submit')).toBeLessThanOrEqual(13);
 		expect(fake.peakRunningTasks).toBeLessThanOrEqual(2);
+	});
+
+	it('a 429 that is a rate limit, not a full account, waits it out without lowering Max Concurrency', async () => {
+		// The first four submits are refused with WaveSpeed's generic "Too many requests". Before, each lowered the limit
+		// to what was running (nothing: 1), and the rest of the batch crept back up one slot per four tasks.
+		fake.faults.push({ route: 'submit', kind: 'status', status: 429, retryAfterSeconds: 0, times: 4 });
+		const params = editParams({ options: { pollInterval: 0.5, timeout: 60, maxConcurrency: 4 } });
+		const output = await runNode(createExecuteContext(contextFor(fake, params, { items: pngItems(8) })));
+		expect(output.map((item) => item.json.status)).toEqual(Array(8).fill('completed'));
+		expect(fake.tasks.size).toBe(8);
+		expect(fake.peakRunningTasks).toBe(4);
+	});
+
+	it('a "too many concurrent tasks" 429 while nothing of ours runs backs off, then runs the batch', async () => {
+		fake.faults.push({ route: 'submit', kind: 'status', status: 429, retryAfterSeconds: 0, times: 2, message: 'too many concurrent tasks' });
+		const params = editParams({ options: { pollInterval: 0.5, timeout: 60, maxConcurrency: 2 } });
+		const output = await runNode(createExecuteContext(contextFor(fake, params, { items: pngItems(4) })));
+		expect(output.map((item) => item.json.status)).toEqual(Array(4).fill('completed'));
+		expect(fake.tasks.size).toBe(4);
 	});
 
 	it('a slow download does not hold a task slot: the next task is submitted while it runs', async () => {

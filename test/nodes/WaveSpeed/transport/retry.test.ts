@@ -51,13 +51,17 @@ describe('retry rules', () => {
 		expect(parseRetryAfterMs('soon', nowMs)).toBeUndefined();
 	});
 
-	it('backs off exponentially with jitter, capped, and lets Retry-After win', () => {
+	it('backs off exponentially with jitter, capped, and takes Retry-After as the wait', () => {
 		const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000 };
 		expect(getRetryDelayMs(0, policy, undefined, () => 0)).toBe(50);
 		expect(getRetryDelayMs(0, policy, undefined, () => 1)).toBe(100);
 		expect(getRetryDelayMs(3, policy, undefined, () => 1)).toBe(800);
 		expect(getRetryDelayMs(10, policy, undefined, () => 1)).toBe(1000);
 		expect(getRetryDelayMs(0, policy, 700)).toBe(700);
+		// A Retry-After replaces the backoff however many refusals came before (it was a minimum: 1, 2, 4 s… here).
+		expect(getRetryDelayMs(5, policy, 300, () => 1)).toBe(300);
+		// Retry-After: 0 still pauses, for the first backoff step only.
+		expect(getRetryDelayMs(8, policy, 0, () => 1)).toBe(100);
 		// Retry-After is honoured as sent, up to two minutes.
 		expect(getRetryDelayMs(0, policy, 60_000)).toBe(60_000);
 		expect(getRetryDelayMs(0, policy, 600_000)).toBe(120_000);
