@@ -155,7 +155,9 @@ export async function startQueueN8n(
 	};
 	const startWorker = async (index: number): Promise<RunningProcess> =>
 		await startProcess(`n8n worker ${index + 1}`, install.n8nCmd, ['worker', `--concurrency=${options.concurrency}`], {
-			env: { ...env, N8N_RUNNERS_BROKER_PORT: String(await getFreePort()) },
+			// WEBHOOK_URL too: a worker builds the resume URL of an execution it parks ($execution.resumeUrl), and without it
+			// that URL points at localhost:5678, where no callback arrives.
+			env: { ...env, WEBHOOK_URL: `${mainUrl}/`, N8N_RUNNERS_BROKER_PORT: String(await getFreePort()) },
 			cwd: env.N8N_USER_FOLDER,
 			ready: /n8n worker is now ready/,
 			timeoutMs: 180_000,

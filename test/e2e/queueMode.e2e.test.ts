@@ -9,7 +9,16 @@
 import { rmSync } from 'node:fs';
 
 import type { N8nInstall, RunItem } from '../../scripts/lib/localN8n';
-import { WAVESPEED_NODE_TYPE, activateWorkflow, findRepoDir, importCredential, importWorkflow, n8nMajor, prepareTestN8n } from '../../scripts/lib/localN8n';
+import {
+	WAVESPEED_NODE_TYPE,
+	activateWorkflow,
+	findRepoDir,
+	importCredential,
+	importWorkflow,
+	n8nMajor,
+	prepareTestN8n,
+	selectedN8nVersion,
+} from '../../scripts/lib/localN8n';
 import { N8nRestClient } from '../../scripts/lib/n8nRest';
 import type { ExecutionSummary } from '../../scripts/lib/n8nRest';
 import type { QueueN8n, Service } from '../../scripts/lib/queueMode';
@@ -24,8 +33,11 @@ const EXECUTIONS = 4;
 const IMAGES_PER_EXECUTION = 3;
 const WORKER_CONCURRENCY = 2;
 
+// n8n 1.x gives nodes no custom data to keep a wait's task list: there Wait Method "webhook" polls (webhookWait.e2e).
+const itOnV2 = selectedN8nVersion().startsWith('1.') ? it.skip : it;
+
 /** Webhook (image files, multipart) → Code (one item per file) → the node; or prompts as items, for the Stop test. */
-function webhookWorkflow(id: string, path: string, jsCode: string, parameters: Record<string, unknown>) {
+function webhookWorkflow(id: string, path: string, jsCode: string, parameters: Record<string, unknown>, nodeSettings: Record<string, unknown> = {}) {
 	return {
 		id,
 		name: id,
@@ -45,6 +57,7 @@ function webhookWorkflow(id: string, path: string, jsCode: string, parameters: R
 				id: 'q3', name: 'WaveSpeed', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [400, 0],
 				parameters: { operation: 'editImage', prompt: '={{ $json.prompt }}', ...parameters },
 				credentials: { wavespeedApi: CREDENTIAL },
+				...nodeSettings,
 			},
 		],
 	};
@@ -64,6 +77,18 @@ const STOP_WORKFLOW = webhookWorkflow(
 	'wavespeed-queue-stop',
 	"return ['first', 'second'].map((name) => ({ json: { prompt: 'Long edit ' + name + ' [inference:120000]' } }));",
 	{ imageSource: 'url', imageUrls: 'https://images.example.com/product.png', options: { pollInterval: 0.5 } },
+);
+
+// Wait Method "webhook": the worker submits and parks the execution; WaveSpeed's callbacks reach the main process,
+// which resumes it on a worker. Three images as items, the same as the batch, with longer tasks so the wait is seen.
+const WAIT_WORKFLOW = webhookWorkflow(
+	'e2eQueueWebhookWait',
+	'wavespeed-queue-webhook-wait',
+	`const [item] = $input.all();
+return Object.keys(item.binary).sort().map((key, index) => ({ json: { prompt: 'Parked ' + key + ' [inference:' + (3000 + 1000 * index) + ']' }, binary: { data: item.binary[key] } }));`,
+	{ imageSource: 'binary', binaryProperties: 'data', options: { waitMethod: 'webhook', maxConcurrency: IMAGES_PER_EXECUTION } },
+	// A waiting node resumes only into items: it waits by webhook under "Continue", else it polls (README).
+	{ onError: 'continueRegularOutput' },
 );
 
 const inputImage = (batch: number, index: number) => makePlaceholderPng({ seed: `batch ${batch} image ${index}`, width: 24 + batch, height: 16 + index });
@@ -91,7 +116,7 @@ describe('in n8n queue mode: main process, two workers, Redis, Postgres, the def
 		postgres = await startPostgres(repoDir);
 		const env = queueEnvironment(prepared.env, redis.port, postgres.port);
 		await importCredential(install, env, { ...CREDENTIAL, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
-		for (const workflow of [BATCH_WORKFLOW, STOP_WORKFLOW]) {
+		for (const workflow of [BATCH_WORKFLOW, STOP_WORKFLOW, WAIT_WORKFLOW]) {
 			await importWorkflow(install, env, workflow, workDir);
 			await activateWorkflow(install, env, workflow.id);
 		}
@@ -179,6 +204,48 @@ describe('in n8n queue mode: main process, two workers, Redis, Postgres, the def
 		const byWorker = executionsRunBy(queue!);
 		expect(byWorker.map((ids) => ids.filter((id) => executions.some((execution) => execution.id === id)).length > 0)).toEqual([true, true]);
 		expect(new Set(byWorker.flat())).toEqual(new Set(executions.map((execution) => execution.id)));
+	}, 300_000);
+
+	itOnV2('Wait Method "webhook": the execution waits holding no worker, the callbacks reach the main process, and a worker finishes it with every image', async () => {
+		const form = new FormData();
+		for (let index = 0; index < IMAGES_PER_EXECUTION; index++) {
+			form.append(`image${index}`, new Blob([inputImage(9, index)], { type: 'image/png' }), `parked-${index}.png`);
+		}
+		await callWebhook('wavespeed-queue-webhook-wait', form);
+		const waiting = await waitFor('the execution to wait', async () => {
+			const [execution] = await rest.listExecutions(WAIT_WORKFLOW.id);
+			// One that ended without waiting polled instead: its items say why (waitNote).
+			if (execution && !['new', 'running', 'waiting'].includes(execution.status)) {
+				const { data } = await rest.getExecution(execution.id);
+				expect(data.resultData.runData.WaveSpeed?.[0].data?.main[0].map((item) => item.json)).toEqual('an execution that waits');
+			}
+			return execution?.status === 'waiting' ? execution : undefined;
+		}, 60_000);
+		// Every task was submitted with the main process's resume URL (WEBHOOK_URL), and none is polled: one read before
+		// the wait (is the newest task still running?), then reads only when a callback comes.
+		expect([...fake.tasks.values()].map((task) => task.webhookUrl?.startsWith(`${queue!.mainUrl}/webhook-waiting/${waiting.id}`))).toEqual(
+			Array(IMAGES_PER_EXECUTION).fill(true),
+		);
+		const firstEndMs = Math.min(...[...fake.tasks.values()].map((task) => task.completeAtMs));
+		expect(fake.requests.filter((request) => request.route === 'result' && request.atMs < firstEndMs)).toHaveLength(1);
+
+		const [done] = await finishedExecutions(WAIT_WORKFLOW.id, 1);
+		expect([done.id, done.status]).toEqual([waiting.id, 'success']);
+		const { data } = await rest.getExecution(done.id);
+		const output = data.resultData.runData.WaveSpeed[0].data!.main[0];
+		expect(output.map((item) => [item.json.status, item.pairedItem, item.binary?.data?.mimeType])).toEqual(
+			Array.from({ length: IMAGES_PER_EXECUTION }, (_, item) => ['completed', { item }, 'image/png']),
+		);
+		for (const item of output) {
+			const served = await rest.readBinary(item.binary!.data.id!);
+			const original = Buffer.from(await (await fetch(`${fake.url}/cdn/${String(item.json.id)}/output-0.png`)).arrayBuffer());
+			expect(served.equals(original)).toBe(true);
+		}
+		expect(fake.countRequests('submit')).toBe(IMAGES_PER_EXECUTION);
+		// The last task's callback resumed it: answered 200 by the main process.
+		expect(fake.callbacks.sent.filter((call) => call.status === 200)).not.toHaveLength(0);
+		// A worker ran it before the wait, and a worker ran it again after (n8n logs each start).
+		expect(executionsRunBy(queue!).flat().filter((id) => id === done.id).length).toBeGreaterThanOrEqual(2);
 	}, 300_000);
 
 	it('Stop in the editor (the main process) ends the polling on the worker within 2 s; the worker logs the paid task ids', async () => {

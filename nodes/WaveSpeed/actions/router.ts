@@ -99,7 +99,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			return [{ itemIndex, message, description: description ?? undefined, taskId: getTaskId(outcome.error) ?? ledger.get(itemIndex).taskId }];
 		});
 		const waitTillMs = Math.max(...run.awaiting.map((waiting) => waiting.deadlineMs));
-		await startWaiting(this, { version: 1, itemCount: items.length, waiting: run.awaiting, failed, maxConcurrency, waitTillMs });
+		const finished = await startWaiting(this, { version: 1, itemCount: items.length, waiting: run.awaiting, failed, maxConcurrency, waitTillMs });
+		if (finished) return [finished];
 	}
 	return [output];
 }

@@ -1,5 +1,7 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
+import { toErrorItem } from '../actions/errorItems';
+
 import { runPool } from '../helpers/concurrency';
 import { taskError } from '../helpers/itemErrors';
 import { buildOutputItem } from '../helpers/output';
@@ -58,4 +60,14 @@ async function finishItem(ctx: ApiContext, waiting: WaitingTask, task: Task | un
 	const { downloadOutput, outputBinaryProperty, media, timeoutMs } = waiting;
 	const item = await buildOutputItem(ctx, task, { itemIndex, downloadOutput, outputBinaryProperty, media, timeoutMs });
 	return { ...item, json: { ...item.json, ...waiting.cost } };
+}
+
+/**
+ * The node's output: all items in input order on the first output. n8n re-links each to the input item at its
+ * position, then (with "Continue (using error output)") moves those carrying `error` to the error output.
+ */
+export function outcomesToItems(ctx: ApiContext, outcomes: ItemOutcome[]): INodeExecutionData[] {
+	return outcomes.map((outcome, itemIndex): INodeExecutionData =>
+		'item' in outcome ? { ...outcome.item, pairedItem: { item: itemIndex } } : toErrorItem(ctx, outcome.error, itemIndex, outcome.taskId),
+	);
 }

@@ -1,8 +1,7 @@
-import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
-import { toErrorItem } from '../actions/errorItems';
 import { checkCallback, readRawBody } from './callbackSecret';
-import { buildOutcomes, readEndedTasks } from './finishWait';
+import { buildOutcomes, outcomesToItems, readEndedTasks } from './finishWait';
 import { clearWaitState, getWaitId, loadWaitState } from './waitState';
 
 const CLAIM_TTL_MS = 10 * 60_000;
@@ -57,12 +56,7 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 	// Failed tasks and failed downloads become error items: the node only waits by webhook under Continue On Fail.
 	const outcomes = await buildOutcomes(ctx, state, ended);
 	clearWaitState(ctx);
-	// All items in input order on the first output: n8n re-links each to the input item at its position, then (with
-	// "Continue (using error output)") moves those carrying `error` to the error output, as for any node's output.
-	const items = outcomes.map((outcome, itemIndex): INodeExecutionData =>
-		'item' in outcome ? { ...outcome.item, pairedItem: { item: itemIndex } } : toErrorItem(ctx, outcome.error, itemIndex, outcome.taskId),
-	);
-	return { workflowData: [items] };
+	return { workflowData: [outcomesToItems(ctx, outcomes)] };
 }
 
 /** The task the verified bytes speak of. */

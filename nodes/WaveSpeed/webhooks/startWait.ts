@@ -6,6 +6,7 @@ import { readWaitMethod } from '../actions/parameters';
 import type { TaskSettings } from '../helpers/taskRun';
 import { CREDENTIAL_TYPE } from '../transport';
 import { DEFAULT_BASE_URL, isLocalUrl } from '../transport/baseUrl';
+import { buildOutcomes, outcomesToItems, readEndedTasks } from './finishWait';
 import type { WaitState } from './waitState';
 import { checkStateStorage, failedBeforeWaitError, saveWaitState } from './waitState';
 
@@ -56,12 +57,19 @@ async function whyCannotWait(
 
 /**
  * Saves what the resumed node needs, sets what a timed-out wait passes on, then parks the execution until WaveSpeed
- * calls back or the wait ends.
+ * calls back or the wait ends. Unless every task has ended already (a fast model, or a batch whose last items were
+ * refused): n8n answers a callback for an execution it has not yet saved as waiting with 409 ("running already"), so
+ * no call may come to resume the wait. Then the node finishes now, with the items a resume would output (returned).
+ * That costs one read while the newest task runs.
  */
-export async function startWaiting(ctx: IExecuteFunctions, state: WaitState): Promise<void> {
+export async function startWaiting(ctx: IExecuteFunctions, state: WaitState): Promise<INodeExecutionData[] | undefined> {
+	// Unreadable now: wait, as planned; the callbacks still come.
+	const ended = await readEndedTasks(ctx, state).catch(() => undefined);
+	if (ended) return outcomesToItems(ctx, await buildOutcomes(ctx, state, ended));
 	await saveWaitState(ctx, state);
 	setTimedOutOutput(ctx, state);
 	await ctx.putExecutionToWait(new Date(state.waitTillMs));
+	return undefined;
 }
 
 /**

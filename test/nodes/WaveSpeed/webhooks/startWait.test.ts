@@ -25,11 +25,13 @@ describe('Wait Method "webhook": waiting, or polling with a note', () => {
 		});
 
 	it('submits every task with the resume URL, keeps the task list, sets what a timeout passes on, and waits', async () => {
+		fake.options.inferenceMs = 5000;
 		const context = generate({}, { onError: 'continueErrorOutput' });
 		const output = await runNode(context);
 		const tasks = [...fake.tasks.values()];
 		expect(tasks.map((task) => task.webhookUrl)).toEqual([RESUME_URL, RESUME_URL]);
-		expect(fake.countRequests('result')).toBe(0);
+		// One read before waiting: the newest task still runs, so a callback will come for it.
+		expect(fake.requests.filter((request) => request.route === 'result').map((request) => request.path)).toEqual([expect.stringContaining(tasks[1].id)]);
 		expect(context.waits).toHaveLength(1);
 		expect(output.map((item) => item.json.waitMethod)).toEqual(['webhook', 'webhook']);
 		const state = await loadWaitState(context.ctx);
@@ -42,6 +44,23 @@ describe('Wait Method "webhook": waiting, or polling with a note', () => {
 		expect(data.main[0][0].json.error).toContain('Collect it with "Get Result"');
 		// Marked as errors, so n8n routes them to the error output; no binary, nothing of the input.
 		expect(data.main[0].map((item) => [Boolean(item.error), item.binary])).toEqual([[true, undefined], [true, undefined]]);
+	});
+
+	// n8n answers 409 to a callback for an execution not yet saved as waiting: when the last task ended before the
+	// wait began, no callback would resume it, and the items would end as timed-out errors.
+	it('when every task has ended before the wait begins, finishes at once with the images instead of waiting', async () => {
+		// 1 ms: "created" in the submit reply (so the node waits), completed by the time it would start waiting.
+		fake.options.inferenceMs = 1;
+		const context = generate();
+		const output = await runNode(context);
+		expect(context.waits).toHaveLength(0);
+		expect(await loadWaitState(context.ctx)).toBeUndefined();
+		expect(output.map((item) => [item.json.status, item.binary?.data?.mimeType, item.pairedItem])).toEqual([
+			['completed', 'image/png', { item: 0 }],
+			['completed', 'image/png', { item: 1 }],
+		]);
+		expect([...fake.tasks.values()].map((task) => task.webhookUrl)).toEqual([RESUME_URL, RESUME_URL]);
+		expect(fake.countRequests('generate')).toBe(2);
 	});
 
 	const polledWithNote = async (context: ReturnType<typeof generate>, why: RegExp) => {
