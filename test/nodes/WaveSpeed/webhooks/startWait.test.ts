@@ -63,6 +63,17 @@ describe('Wait Method "webhook": waiting, or polling with a note', () => {
 		expect(fake.countRequests('generate')).toBe(2);
 	});
 
+	it('on an account capped below the batch, submits the refused items as tasks end, then waits for the last ones', async () => {
+		fake.options.maxConcurrentTasks = 2;
+		fake.options.inferenceMs = 1500;
+		const context = generate({ maxConcurrency: 4 }, { items: [{ json: {} }, { json: {} }, { json: {} }, { json: {} }] });
+		const output = await runNode(context);
+		expect(output.map((item) => item.json.waitMethod)).toEqual(['webhook', 'webhook', 'webhook', 'webhook']);
+		expect(fake.tasks.size).toBe(4);
+		expect(fake.peakRunningTasks).toBe(2);
+		expect(context.waits).toHaveLength(1);
+	});
+
 	const polledWithNote = async (context: ReturnType<typeof generate>, why: RegExp) => {
 		const output = await runNode(context);
 		expect(context.waits).toHaveLength(0);
