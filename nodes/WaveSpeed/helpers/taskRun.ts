@@ -176,7 +176,7 @@ async function submitInSlot(ctx: IExecuteFunctions, job: TaskRunJob, request: ID
 
 function noTaskCreated(ctx: IExecuteFunctions, job: TaskRunJob, refusals: number, lastRefusal: Error | undefined): Error {
 	const stopped = job.signal.aborted;
-	const reason = lastRefusal && isAccountConcurrencyFull(lastRefusal) ? 'too many tasks at once' : 'rate limited';
+	const reason = isAccountConcurrencyFull(lastRefusal) ? 'too many tasks at once' : 'rate limited';
 	const why = stopped
 		? 'The execution was stopped before this task was submitted'
 		: `No task was created within the ${Math.round(job.settings.timeoutMs / 1000)} s Timeout: WaveSpeed refused it ${refusals} time(s) (429, ${reason})`;

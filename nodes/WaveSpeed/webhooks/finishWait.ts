@@ -1,7 +1,6 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { toErrorItem } from '../actions/errorItems';
-
 import { runPool } from '../helpers/concurrency';
 import { taskError } from '../helpers/itemErrors';
 import { buildOutputItem } from '../helpers/output';
