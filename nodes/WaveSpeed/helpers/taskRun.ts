@@ -101,8 +101,9 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 		job.onSubmitted(started.task.id);
 		// A sync-mode reply may already hold the finished outputs (base64 ones exist nowhere else): never drop them.
 		if (!settings.waitForCompletion && !isTerminal(started.task.status)) return { json: { ...getTaskJson(started.task), ...cost } };
-		if (job.callback && !isTerminal(started.task.status)) {
-			// WaveSpeed will call back: the execution waits for the whole batch without a worker (see webhooks/).
+		if (job.callback) {
+			// WaveSpeed will call back: the execution waits for the whole batch without a worker (see webhooks/). A task
+			// that has ended already (an earlier try's) is handed over too: the wait's output covers every item.
 			const { downloadOutput, outputBinaryProperty, timeoutMs } = settings;
 			const waiting = { itemIndex, taskId: started.task.id, downloadOutput, outputBinaryProperty, timeoutMs, media: job.media, cost, deadlineMs: job.deadlineMs };
 			job.callback.onAwaiting(waiting);

@@ -63,6 +63,19 @@ describe('Wait Method "webhook": waiting, or polling with a note', () => {
 		expect(fake.countRequests('generate')).toBe(2);
 	});
 
+	// Before, a task already ended in its submit reply was output there and left out of the wait: the resumed (or
+	// timed-out) node then output one item fewer than it was given.
+	it('keeps a task that had ended by its submit reply in the wait with the others: every item comes out after it', async () => {
+		const params = { operation: 'generateImage', prompt: (i: number) => (i === 0 ? 'p0 [inference:0]' : 'p1 [inference:5000]'), waitForCompletion: true, options: { ...FAST_OPTIONS, waitMethod: 'webhook' } };
+		const context = generate({}, { params });
+		await runNode(context);
+		expect(context.waits).toHaveLength(1);
+		const state = await loadWaitState(context.ctx);
+		expect(state?.waiting.map((waiting) => waiting.itemIndex).sort()).toEqual([0, 1]);
+		const { data } = context.ctx.getExecuteData() as unknown as { data: { main: Array<Array<{ json: { id: string } }>> } };
+		expect(data.main[0].map((item) => item.json.id)).toHaveLength(2);
+	});
+
 	it('on an account capped below the batch, submits the refused items as tasks end, then waits for the last ones', async () => {
 		fake.options.maxConcurrentTasks = 2;
 		fake.options.inferenceMs = 1500;
