@@ -33,7 +33,7 @@ export class WaveSpeed implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'wavespeedApi', required: true }],
+		credentials: [{ name: 'waveSpeedAiApi', required: true }],
 		// Wait Method "webhook": WaveSpeed calls this execution's resume URL ($execution.resumeUrl) when a task ends.
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '', restartWebhook: true }],
 		properties: [

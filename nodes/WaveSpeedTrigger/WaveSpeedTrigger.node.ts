@@ -44,7 +44,7 @@ export class WaveSpeedTrigger implements INodeType {
 		defaults: { name: 'WaveSpeed Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'wavespeedApi', required: true }],
+		credentials: [{ name: 'waveSpeedAiApi', required: true }],
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
 		properties: triggerProperties,
 	};

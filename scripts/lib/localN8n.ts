@@ -260,7 +260,7 @@ export interface CredentialInput {
 export async function importCredential(install: N8nInstall, env: NodeJS.ProcessEnv, credential: CredentialInput, dir: string) {
 	const file = join(dir, `credential-${credential.id}.json`);
 	const data = { apiKey: credential.apiKey, baseUrl: credential.baseUrl };
-	writeFileSync(file, JSON.stringify([{ id: credential.id, name: credential.name, type: 'wavespeedApi', data }]));
+	writeFileSync(file, JSON.stringify([{ id: credential.id, name: credential.name, type: 'waveSpeedAiApi', data }]));
 	await runN8nOrThrow(install, ['import:credentials', `--input=${file}`], env);
 }
 
@@ -294,7 +294,7 @@ export function loadExampleWorkflow(
 	byName('Read product photo').parameters.fileSelector = values.inputImage;
 	byName('Save edited image').parameters.fileName = values.outputImage;
 	byName('WaveSpeed').parameters.prompt = values.prompt;
-	byName('WaveSpeed').credentials = { wavespeedApi: { id: values.credentialId, name: values.credentialName } };
+	byName('WaveSpeed').credentials = { waveSpeedAiApi: { id: values.credentialId, name: values.credentialName } };
 	return workflow;
 }
 

@@ -119,7 +119,7 @@ function agentWorkflow(agentVersion: number) {
 					imageUrls: "={{ $fromAI('imageUrl', 'Public URL of the image to edit', 'string') }}",
 					options: { pollInterval: 0.5 },
 				},
-				credentials: { wavespeedApi: WAVESPEED_CREDENTIAL },
+				credentials: { waveSpeedAiApi: WAVESPEED_CREDENTIAL },
 			},
 		],
 	};

@@ -48,7 +48,7 @@ const WORKFLOW = {
 	connections: { Start: { main: [[{ node: 'Balance', type: 'main', index: 0 }]] } },
 	nodes: [
 		{ id: 'i1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-		{ id: 'i2', name: 'Balance', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [200, 0], parameters: { operation: 'getBalance' }, credentials: { wavespeedApi: CREDENTIAL } },
+		{ id: 'i2', name: 'Balance', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [200, 0], parameters: { operation: 'getBalance' }, credentials: { waveSpeedAiApi: CREDENTIAL } },
 	],
 };
 

@@ -25,7 +25,7 @@ function generateWorkflow(id: string, timeoutSeconds: number, credential: { id: 
 				typeVersion: 1,
 				position: [200, 0],
 				parameters: { operation: 'generateImage', prompt: 'A lighthouse at dawn', options: { pollInterval: 0.5, timeout: timeoutSeconds } },
-				credentials: { wavespeedApi: credential },
+				credentials: { waveSpeedAiApi: credential },
 			},
 		],
 	};

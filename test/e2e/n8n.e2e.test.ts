@@ -22,7 +22,7 @@ import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
 import { makePlaceholderPng, readPngSize } from '../support/placeholderPng';
 
 const CREDENTIAL = { id: 'e2eWaveSpeedCred', name: 'WaveSpeed (local test server)' };
-const credentials = { wavespeedApi: CREDENTIAL };
+const credentials = { waveSpeedAiApi: CREDENTIAL };
 
 describe('in a real n8n', () => {
 	let install: N8nInstall;

@@ -58,7 +58,7 @@ function promptsWorkflow(
 					imageUrls: 'https://images.example.com/product.png',
 					options: { pollInterval: 0.5, ...options },
 				},
-				credentials: { wavespeedApi: credential },
+				credentials: { waveSpeedAiApi: credential },
 				...settings,
 			},
 		],

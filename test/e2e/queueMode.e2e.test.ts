@@ -56,7 +56,7 @@ function webhookWorkflow(id: string, path: string, jsCode: string, parameters: R
 			{
 				id: 'q3', name: 'WaveSpeed', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [400, 0],
 				parameters: { operation: 'editImage', prompt: '={{ $json.prompt }}', ...parameters },
-				credentials: { wavespeedApi: CREDENTIAL },
+				credentials: { waveSpeedAiApi: CREDENTIAL },
 				...nodeSettings,
 			},
 		],

@@ -23,7 +23,7 @@ function loadEditThenUpscale(values: { inputImage: string; outputImage: string; 
 	const byName = (name: string) => workflow.nodes.find((node) => node.name === name)!;
 	byName('Read product photo').parameters.fileSelector = values.inputImage;
 	byName('Save upscaled image').parameters.fileName = values.outputImage;
-	for (const node of workflow.nodes.filter((candidate) => candidate.credentials)) node.credentials = { wavespeedApi: values.credential };
+	for (const node of workflow.nodes.filter((candidate) => candidate.credentials)) node.credentials = { waveSpeedAiApi: values.credential };
 	return workflow;
 }
 

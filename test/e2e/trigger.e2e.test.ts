@@ -47,7 +47,7 @@ const WORKFLOW = {
 			position: [0, 0],
 			webhookId: WEBHOOK_ID,
 			parameters: { options: {} },
-			credentials: { wavespeedApi: CREDENTIAL },
+			credentials: { waveSpeedAiApi: CREDENTIAL },
 		},
 		{ id: 't2', name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} },
 	],
@@ -59,7 +59,7 @@ function loadExample(workDir: string) {
 	const example = JSON.parse(readFileSync(file, 'utf8')) as { id: string; nodes: Array<Record<string, unknown> & { parameters: Record<string, unknown> }> };
 	expect(example.id).toBe(EXAMPLE_ID);
 	for (const node of example.nodes) {
-		if (node.credentials) node.credentials = { wavespeedApi: CREDENTIAL };
+		if (node.credentials) node.credentials = { waveSpeedAiApi: CREDENTIAL };
 		if (typeof node.parameters.fileName === 'string') node.parameters.fileName = node.parameters.fileName.replace('/home/node/.n8n-files', workDir);
 	}
 	return example;

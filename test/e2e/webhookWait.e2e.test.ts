@@ -52,7 +52,7 @@ function webhookWaitWorkflow(credential: { id: string; name: string }, id: strin
 			{
 				id: 'w3', name: 'WaveSpeed', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [400, 0],
 				parameters: { operation: 'generateImage', prompt: '={{ $json.p }}', options: { waitMethod: 'webhook', ...options } },
-				credentials: { wavespeedApi: credential },
+				credentials: { waveSpeedAiApi: credential },
 				...settings,
 			},
 			{ id: 'w4', name: 'After', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [600, 0], parameters: {} },

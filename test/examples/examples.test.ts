@@ -63,7 +63,7 @@ describe.each(files)('examples/%s', (file) => {
 		expect(waveSpeedNodes.length).toBeGreaterThan(0);
 		for (const node of waveSpeedNodes) {
 			expect(node.typeVersion).toBe(1);
-			expect(node.credentials?.wavespeedApi?.id).toBeTruthy();
+			expect(node.credentials?.waveSpeedAiApi?.id).toBeTruthy();
 			const visible = visibleProperties(PROPERTIES[node.type], node.parameters);
 			for (const [name, value] of Object.entries(node.parameters)) {
 				const property = visible.find((candidate) => candidate.name === name);

@@ -108,7 +108,7 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 			},
 			// As n8n's: applies the credential's `authenticate` (here Bearer), wraps failures in NodeApiError.
 			httpRequestWithAuthentication: async (type: string, request: IHttpRequestOptions) => {
-				if (type !== 'wavespeedApi') throw new Error(`unexpected credential type ${type}`);
+				if (type !== 'waveSpeedAiApi') throw new Error(`unexpected credential type ${type}`);
 				const headers = { ...(request.headers ?? {}), Authorization: `Bearer ${options.credentials?.apiKey}` };
 				const authenticated = { ...request, headers, abortSignal: options.cancelSignal ?? request.abortSignal };
 				httpCalls.push({ options: authenticated, authenticated: true });

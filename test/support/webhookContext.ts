@@ -52,7 +52,7 @@ export function createWebhookContext(options: {
 		id: options.nodeId ?? 'trigger-node',
 		name: options.nodeName ?? 'WaveSpeed Trigger',
 		type: 'n8n-nodes-wavespeed.waveSpeedTrigger',
-		credentials: { wavespeedApi: { id: options.credentialId ?? 'test-credential', name: 'WaveSpeed' } },
+		credentials: { waveSpeedAiApi: { id: options.credentialId ?? 'test-credential', name: 'WaveSpeed' } },
 	};
 	const { headers, rawBody, query } = options.call;
 	const ctx = {

@@ -28,7 +28,7 @@ import type {
 } from 'n8n-workflow';
 import { ICredentialsHelper, NodeConnectionTypes, Workflow } from 'n8n-workflow';
 
-import { WavespeedApi } from '../../credentials/WavespeedApi.credentials';
+import { WaveSpeedAiApi } from '../../credentials/WaveSpeedAiApi.credentials';
 import { WaveSpeed } from '../../nodes/WaveSpeed/WaveSpeed.node';
 import { makePlaceholderPng } from './placeholderPng';
 
@@ -118,7 +118,7 @@ const nodeTypes: INodeTypes = { getByName: lookUp, getByNameAndVersion: lookUp, 
 
 // ---- Credentials ----
 
-const CREDENTIAL_TYPES: Record<string, ICredentialType> = { wavespeedApi: new WavespeedApi() };
+const CREDENTIAL_TYPES: Record<string, ICredentialType> = { waveSpeedAiApi: new WaveSpeedAiApi() };
 
 /**
  * Hands out one fixed credential and authenticates requests as n8n's own CredentialsHelper does: an `authenticate`
@@ -268,7 +268,7 @@ export function node(name: string, type: string, parameters: INode['parameters']
 		typeVersion: 1,
 		position: [nodeCount * 200, 0],
 		parameters,
-		...(type === WAVESPEED_TYPE ? { credentials: { wavespeedApi: { id: '1', name: 'WaveSpeed account' } } } : {}),
+		...(type === WAVESPEED_TYPE ? { credentials: { waveSpeedAiApi: { id: '1', name: 'WaveSpeed account' } } } : {}),
 		...extra,
 	};
 }

@@ -85,7 +85,7 @@ export async function getRunCatalogue(ctx: IExecuteFunctions): Promise<Catalogue
 const forEditor = new Map<string, { expiresAtMs: number; catalogue: Promise<Catalogue> }>();
 
 export async function getEditorCatalogue(ctx: IExecuteFunctions): Promise<Catalogue> {
-	const credentials = await ctx.getCredentials('wavespeedApi');
+	const credentials = await ctx.getCredentials('waveSpeedAiApi');
 	const account = createHash('sha256').update(`${String(credentials.baseUrl)}\n${String(credentials.apiKey)}`).digest('hex');
 	const nowMs = Date.now();
 	for (const [key, entry] of forEditor) if (entry.expiresAtMs <= nowMs) forEditor.delete(key);

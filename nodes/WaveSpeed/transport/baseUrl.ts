@@ -47,7 +47,7 @@ export function readBaseUrl(
 	if (!isAllowedBaseUrl(baseUrl)) {
 		throw new NodeOperationError(ctx.getNode(), describeRefusedBaseUrl(baseUrl), {
 			itemIndex,
-			description: 'Edit the "WaveSpeed API" credential: use https://api.wavespeed.ai or your gateway\'s https address.',
+			description: 'Edit the "WaveSpeed AI API" credential: use https://api.wavespeed.ai or your gateway\'s https address.',
 		});
 	}
 	return baseUrl;

@@ -17,7 +17,7 @@ import { AttemptFailure, Cancelled, withRetries } from './retryLoop';
 
 export type { ApiContext } from './context';
 
-export const CREDENTIAL_TYPE = 'wavespeedApi';
+export const CREDENTIAL_TYPE = 'waveSpeedAiApi';
 
 const DEFAULT_API_TIMEOUT_MS = 60_000;
 
@@ -176,7 +176,7 @@ function toNodeError(ctx: ApiContext, call: ApiCall, error: unknown, apiKey: str
 			'created at this time before you run this item again (n8n\'s "Retry On Fail" would submit and pay again).';
 	} else if (statusCode === 401) {
 		message = 'WaveSpeed did not accept the API key: it is invalid, or not activated yet';
-		description = 'Keys work only after the account\'s first top-up. Check the "WaveSpeed API" credential.';
+		description = 'Keys work only after the account\'s first top-up. Check the "WaveSpeed AI API" credential.';
 	} else if (statusCode === 403) {
 		message = `WaveSpeed refused the request (403): ${serverMessage}`;
 		description = 'The account may be suspended.';

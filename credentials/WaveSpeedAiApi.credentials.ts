@@ -18,10 +18,10 @@ const REDIRECT_MESSAGE =
 	'The Base URL answered with a redirect. WaveSpeed requests never follow redirects (the key would go along to ' +
 	'wherever it points): enter the address it redirects to.';
 
-export class WavespeedApi implements ICredentialType {
-	name = 'wavespeedApi';
+export class WaveSpeedAiApi implements ICredentialType {
+	name = 'waveSpeedAiApi';
 
-	displayName = 'WaveSpeed API';
+	displayName = 'WaveSpeed AI API';
 
 	icon = { light: 'file:wavespeed.svg', dark: 'file:wavespeed.dark.svg' } as const;
 

@@ -3,7 +3,7 @@ import { Container } from '@n8n/di';
 import type { IDataObject, IHttpRequestOptions, IN8nHttpFullResponse, INode, INodeTypes } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 
-import { REFUSED_BASE_URL_TARGET, WavespeedApi } from '../../credentials/WavespeedApi.credentials';
+import { REFUSED_BASE_URL_TARGET, WaveSpeedAiApi } from '../../credentials/WaveSpeedAiApi.credentials';
 import { apiRequest } from '../../nodes/WaveSpeed/transport';
 import { isAllowedBaseUrl } from '../../nodes/WaveSpeed/transport/baseUrl';
 import { createExecuteContext } from '../support/executeContext';
@@ -24,13 +24,13 @@ function resolveTestBaseUrl(baseUrl: string): unknown {
 	const nodeType = { description: { properties: [] } };
 	const nodeTypes = { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) } as unknown as INodeTypes;
 	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
-	const expression = String(new WavespeedApi().test.request.baseURL);
+	const expression = String(new WaveSpeedAiApi().test.request.baseURL);
 	return workflow.expression.getSimpleParameterValue(node, expression, 'internal', { $credentials: { baseUrl } }, undefined, '');
 }
 
 /** What n8n's credential test does: the `test.request` (all its options) with the `authenticate` headers applied. */
 async function runCredentialTest(credentials: IDataObject) {
-	const credential = new WavespeedApi();
+	const credential = new WaveSpeedAiApi();
 	const request = credential.test.request;
 	const headers = Object.fromEntries(
 		Object.entries(credential.authenticate.properties.headers ?? {}).map(([name, value]) => [name, resolve(String(value), credentials)]),
@@ -48,7 +48,7 @@ async function runCredentialTest(credentials: IDataObject) {
 	return (await Container.get(OutboundHttp).requests().request(options)) as IN8nHttpFullResponse;
 }
 
-describe('WaveSpeed API credential', () => {
+describe('WaveSpeed AI API credential', () => {
 	let fake: FakeWaveSpeed;
 	beforeAll(async () => {
 		fake = await startFakeWaveSpeed();
@@ -56,8 +56,8 @@ describe('WaveSpeed API credential', () => {
 	afterAll(async () => await fake.close());
 
 	it('has the public names and a password-type key', () => {
-		const credential = new WavespeedApi();
-		expect(credential.name).toBe('wavespeedApi');
+		const credential = new WaveSpeedAiApi();
+		expect(credential.name).toBe('waveSpeedAiApi');
 		expect(credential.properties.map((property) => property.name)).toEqual(['apiKey', 'baseUrl', 'baseUrlNotice']);
 		expect(credential.properties[0].typeOptions?.password).toBe(true);
 		expect(credential.properties[1].default).toBe('https://api.wavespeed.ai');
@@ -83,7 +83,7 @@ describe('WaveSpeed API credential', () => {
 		const response = await runCredentialTest({ apiKey: fake.options.apiKey, baseUrl: fake.url });
 		expect(response.statusCode).toBe(302);
 		expect(fake.countRequests('balance')).toBe(1);
-		const rule = new WavespeedApi().test.rules?.find((candidate) => candidate.type === 'responseCode' && candidate.properties.value === 302);
+		const rule = new WaveSpeedAiApi().test.rules?.find((candidate) => candidate.type === 'responseCode' && candidate.properties.value === 302);
 		expect(rule?.properties).toMatchObject({ message: expect.stringContaining('never follow redirects') });
 		fake.faults.length = 0;
 	});
