@@ -10,8 +10,8 @@ import type { AddressInfo, Socket } from 'node:net';
 
 import { createCallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import type { CallbackSender } from './fakeWaveSpeed/callbacks.ts';
-import { MEDIA_FILES, checkModelSubmit, findModel, findModelByPath, listModels, renderMedia } from './fakeWaveSpeed/catalogue.ts';
-import type { FakeModel, MediaKind } from './fakeWaveSpeed/catalogue.ts';
+import { MEDIA_FILES, answerCatalogue, answerQuote, checkModelSubmit, createCatalogueSwitches, findModelByPath, renderMedia } from './fakeWaveSpeed/catalogue.ts';
+import type { CatalogueSwitches, FakeModel, MediaKind } from './fakeWaveSpeed/catalogue.ts';
 import { API_ROUTES, applyFault, pickFault, sendEnvelope as send } from './fakeWaveSpeed/faults.ts';
 import type { FaultRule, Route } from './fakeWaveSpeed/faults.ts';
 import { makePlaceholderPng } from './placeholderPng.ts';
@@ -75,6 +75,8 @@ export interface FakeWaveSpeed {
 	peakRunningTasks: number;
 	/** Webhooks (`?webhook=` on a submit): the account's secret, the calls made, and a way to make or forge one. */
 	callbacks: CallbackSender;
+	/** The model catalogue's and the price quote's switches (./fakeWaveSpeed/catalogue.ts). */
+	catalogue: CatalogueSwitches;
 	countRequests(route: Route): number;
 	/** Clears tasks, requests, faults and counters; keeps the options given at start. */
 	reset(): void;
@@ -115,6 +117,7 @@ export async function startFakeWaveSpeed(
 		requests: [],
 		peakRunningTasks: 0,
 		callbacks: createCallbackSender(),
+		catalogue: createCatalogueSwitches(),
 		countRequests: (route) => fake.requests.filter((request) => request.route === route).length,
 		reset() {
 			fake.faults.length = 0;
@@ -122,6 +125,7 @@ export async function startFakeWaveSpeed(
 			fake.requests.length = 0;
 			fake.peakRunningTasks = 0;
 			fake.callbacks.reset();
+			fake.catalogue = createCatalogueSwitches();
 			Object.assign(options, defaults, overrides);
 			uploads.clear();
 			outputCache.clear();
@@ -176,6 +180,7 @@ export async function startFakeWaveSpeed(
 		if (method === 'GET' && path === '/api/v3/webhook/secret') return 'webhookSecret';
 		if (method === 'GET' && path === '/api/v3/models') return 'models';
 		if (method === 'POST' && path === '/api/v3/model/price') return 'price';
+		if (method === 'POST' && path === '/api/v3/model/pricing') return 'pricing';
 		if (method === 'POST' && findModelByPath(path)) return 'model';
 		if (method === 'PUT' && path.startsWith('/storage/')) return 'put';
 		if (method === 'GET' && path.startsWith('/media/')) return 'media';
@@ -286,16 +291,6 @@ export async function startFakeWaveSpeed(
 			task.firstSeenDoneAtMs ??= Date.now();
 		}
 		send(res, 200, taskJson(task, Date.now()));
-	};
-
-	/** `POST /api/v3/model/price` {model_id, inputs}: free; a model without a quote answers 400. */
-	const handlePrice = (body: Buffer, res: ServerResponse) => {
-		const json = parseJson(body);
-		const model = findModel(json?.model_id);
-		if (!model) return send(res, 404, null, `model ${String(json?.model_id)} not found`);
-		if (!model.quote) return send(res, 400, null, 'price quote not available for this model');
-		const inputs = json?.inputs && typeof json.inputs === 'object' ? (json.inputs as Record<string, unknown>) : {};
-		send(res, 200, { model_id: model.model_id, price: model.quote(inputs), currency: 'USD' });
 	};
 
 	const handleResult = (path: string, res: ServerResponse) => {
@@ -441,9 +436,10 @@ export async function startFakeWaveSpeed(
 				case 'webhookSecret':
 					return send(res, 200, { secret: fake.callbacks.secret });
 				case 'models':
-					return send(res, 200, listModels(fake.url));
+					return answerCatalogue(res, fake.url, fake.catalogue);
 				case 'price':
-					return handlePrice(body, res);
+				case 'pricing':
+					return answerQuote(res, route, parseJson(body), fake.catalogue);
 				case 'model':
 					return await handleSubmit(body, res, fault, false, model);
 				case 'put':

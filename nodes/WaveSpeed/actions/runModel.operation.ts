@@ -1,8 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import type { CatalogueModel } from '../helpers/catalogue';
-import { getRunCatalogue, isValidModelId } from '../helpers/catalogue';
+import { findRunModel, getModelEndpoint, isValidModelId } from '../helpers/catalogue';
 import type { BinaryImage } from '../helpers/imageInputs';
 import { parseList, readBinaryFiles } from '../helpers/imageInputs';
 import { parameterError } from '../helpers/itemErrors';
@@ -26,7 +25,8 @@ const properties: INodeProperties[] = [
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
 		required: true,
-		description: "The WaveSpeed model to run, from WaveSpeed's model catalogue",
+		description:
+			"The WaveSpeed model to run: from WaveSpeed's model catalogue, or any model ID. A model the catalogue does not list (or cannot be read for) still runs, its inputs sent unchecked.",
 		modes: [
 			{
 				displayName: 'From List',
@@ -61,7 +61,8 @@ const properties: INodeProperties[] = [
 				noFieldsError: 'Choose a model first: its inputs appear here',
 			},
 		},
-		description: "The model's inputs, from its request schema. Required ones are marked; values are checked before anything is sent.",
+		description:
+			"The model's inputs, from its request schema in WaveSpeed's catalogue. Required ones are marked; values are checked against the schema before anything is sent.",
 	},
 	{
 		displayName: BINARY_INPUTS_PARAMETER,
@@ -101,7 +102,8 @@ const properties: INodeProperties[] = [
 		name: 'additionalInputs',
 		type: 'json',
 		default: '{}',
-		description: 'Inputs the form cannot express (nested objects, lists of objects), as a JSON object. Checked against the model like the rest.',
+		description:
+			"Inputs the form cannot express (nested objects, lists of objects), or every input of a model the catalogue does not list, as a JSON object. Checked against the model's schema like the rest, where the catalogue has one.",
 	},
 ];
 
@@ -111,28 +113,35 @@ export const holdsTaskSlots = true;
 
 export interface Job {
 	itemIndex: number;
-	model: CatalogueModel;
-	/** Checked inputs, with placeholders where the binaries' URLs go once uploaded. */
+	modelId: string;
+	/** The catalogue's floor price, where it lists the model. */
+	basePriceUsd?: number;
+	/** Inputs (checked where there is a schema), with placeholders where the binaries' URLs go once uploaded. */
 	inputs: Record<string, unknown>;
+	/** Why the inputs were not checked against a schema; undefined when they were. */
+	uncheckedBecause?: string;
 	binaries: BinaryImage[];
 	settings: WaitSettings;
 }
 
-/** Reads the model (from the catalogue, fetched once per run) and checks every input against its schema: nothing is sent. */
+/**
+ * Reads the model (from the catalogue, read once per run) and checks every input against its schema: nothing is sent.
+ * Where the catalogue cannot be read, does not list the model or has no schema for it, the inputs go as given.
+ */
 export async function prepare(this: IExecuteFunctions, itemIndex: number, context: PrepareContext): Promise<Job> {
 	const node = this.getNode();
-	const model = await readModel(this, itemIndex);
-	const schema = model.schema;
-	if (!schema) {
-		throw parameterError(node, itemIndex, MODEL_PARAMETER, `WaveSpeed's catalogue gives no input schema for "${model.modelId}", so its inputs cannot be checked`);
-	}
+	const modelId = readModelId(this, itemIndex);
+	const settings = readWaitSettings(this, itemIndex, context.isToolCall);
+	const lookup = await findRunModel(this, modelId, settings.timeoutMs);
+	const model = 'model' in lookup ? lookup.model : undefined;
+	const schema = model?.schema;
+	const uncheckedBecause = 'notListed' in lookup ? lookup.notListed : schema ? undefined : `WaveSpeed's model catalogue gives no input schema for "${modelId}"`;
+
 	const mappings = readBinaryMappings(this, itemIndex);
 	const assembled = assembleInputs(schema, readFormValues(this, itemIndex), readExtraInputs(this, itemIndex), mappings);
 	if ('error' in assembled) throw parameterError(node, itemIndex, assembled.error.parameter, assembled.error.message);
-
-	const settings = readWaitSettings(this, itemIndex, context.isToolCall);
 	for (const [option, label, on] of [['enable_base64_output', 'Base64 Output', settings.base64Output], ['enable_sync_mode', 'Sync Mode', settings.syncMode]] as const) {
-		if (on && !schema.properties[option]) throw parameterError(node, itemIndex, label, `Model "${model.modelId}" has no ${label.toLowerCase()}`);
+		if (on && schema && !schema.properties[option]) throw parameterError(node, itemIndex, label, `Model "${modelId}" has no ${label.toLowerCase()}`);
 	}
 	const binaries = await readBinaryFiles(this, itemIndex, mappings.flatMap((mapping) => mapping.binaryFields), {
 		parameter: BINARY_INPUTS_PARAMETER,
@@ -140,21 +149,23 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 		what: 'an image, video or audio file',
 		hint: 'Map binary fields that hold the media the model takes.',
 	});
-	return { itemIndex, model, inputs: assembled.inputs, binaries, settings };
+	return { itemIndex, modelId, basePriceUsd: model?.basePriceUsd, inputs: assembled.inputs, uncheckedBecause, binaries, settings };
 }
 
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
-	const { itemIndex, model } = job;
+	const { itemIndex, modelId } = job;
 	const deadlineMs = Date.now() + job.settings.timeoutMs;
 	// A task an earlier try paid for is picked up as it is: its files were uploaded then.
 	const uploadedUrls = run.record.taskId ? [] : await uploadBinaries(this, run.uploads, job.binaries, itemIndex, run.signal, deadlineMs);
 	const request = fillPlaceholders(job.inputs, uploadedUrls) as IDataObject;
-	const cost = await estimateModelCost(this, model, request, { itemIndex, signal: run.signal, deadlineMs });
+	const cost = await estimateModelCost(this, { modelId, basePriceUsd: job.basePriceUsd }, request, { itemIndex, signal: run.signal, deadlineMs });
+	// Carried with the cost, so it reaches the output however the item waits (poll, webhook, not at all).
+	const checked = job.uncheckedBecause ? { inputsChecked: false, inputsNote: `Inputs sent as given, not checked against a schema: ${job.uncheckedBecause}` } : { inputsChecked: true };
 	return await runTask(this, {
-		endpoint: model.endpoint,
+		endpoint: getModelEndpoint(modelId),
 		request,
-		cost,
-		durationKind: model.modelId,
+		cost: { ...cost, ...checked },
+		durationKind: modelId,
 		media: 'any',
 		settings: job.settings,
 		itemIndex,
@@ -163,18 +174,14 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 	});
 }
 
-async function readModel(ctx: IExecuteFunctions, itemIndex: number): Promise<CatalogueModel> {
+function readModelId(ctx: IExecuteFunctions, itemIndex: number): string {
 	const raw = ctx.getNodeParameter('model', itemIndex, '', { extractValue: true }) as unknown;
 	// Saved as a resource locator; an expression may give the id alone.
 	const value = raw && typeof raw === 'object' && 'value' in raw ? (raw as { value: unknown }).value : raw;
 	const modelId = typeof value === 'string' ? value.trim() : '';
 	if (!modelId) throw parameterError(ctx.getNode(), itemIndex, MODEL_PARAMETER, 'No model chosen');
 	if (!isValidModelId(modelId)) throw parameterError(ctx.getNode(), itemIndex, MODEL_PARAMETER, `"${modelId}" is not a WaveSpeed model ID`, 'Model IDs look like bytedance/seedream-v4/edit.');
-	const model = (await getRunCatalogue(ctx)).get(modelId);
-	if (!model) {
-		throw parameterError(ctx.getNode(), itemIndex, MODEL_PARAMETER, `WaveSpeed's model catalogue has no model "${modelId}"`, 'Pick the model from the list, or check the ID on wavespeed.ai.');
-	}
-	return model;
+	return modelId;
 }
 
 function readFormValues(ctx: IExecuteFunctions, itemIndex: number): Record<string, unknown> {

@@ -28,10 +28,11 @@ export function binaryPlaceholder(index: number): string {
 
 /**
  * The checked inputs, with `binaryPlaceholder(n)` where the n-th mapped binary goes (in mapping order, a list
- * field's binaries before its URLs), or the first problem, naming the parameter and the field.
+ * field's binaries before its URLs), or the first problem, naming the parameter and the field. Without a schema (the
+ * catalogue could not be read, or does not list the model) the inputs go as given, only empty values left out.
  */
 export function assembleInputs(
-	schema: RequestSchema,
+	schema: RequestSchema | undefined,
 	formValues: Record<string, unknown>,
 	extraValues: Record<string, unknown>,
 	mappings: BinaryMapping[],
@@ -48,8 +49,8 @@ export function assembleInputs(
 	let binaryCount = 0;
 	const withBinaries: Record<string, unknown> = { ...given };
 	for (const { field, binaryFields } of mappings) {
-		const property = schema.properties[field];
-		const shape = property && getMediaFieldShape(field, property);
+		const property = schema?.properties[field];
+		const shape = schema ? property && getMediaFieldShape(field, property) : guessMediaFieldShape(field, given[field]);
 		if (!shape) return fail(BINARY_INPUTS_PARAMETER, `Input "${field}" of this model does not take a file URL`);
 		if (field in withBinaries && withBinaries[field] !== given[field]) {
 			return fail(BINARY_INPUTS_PARAMETER, `Input "${field}" is mapped twice: map its binary fields in one entry`);
@@ -67,6 +68,7 @@ export function assembleInputs(
 		}
 	}
 
+	if (!schema) return { inputs: Object.fromEntries(Object.entries(withBinaries).filter(([, value]) => isGiven(value))) };
 	const { inputs, problems } = checkInputs(schema, withBinaries);
 	if (problems.length > 0) {
 		const [problem] = problems;
@@ -76,6 +78,11 @@ export function assembleInputs(
 	const badUrl = findNonHttpUrl(schema, inputs);
 	if (badUrl) return fail(field(badUrl.field, extraValues) ? EXTRA_INPUTS_PARAMETER : MODEL_INPUTS_PARAMETER, badUrl.message);
 	return { inputs };
+}
+
+/** Without a schema, a field takes a list where a list is given or its name is plural (`images`, `image_urls`). */
+function guessMediaFieldShape(name: string, given: unknown): 'single' | 'array' {
+	return Array.isArray(given) || /(^|_)(images|videos|audios|masks|files|urls)$/.test(name) ? 'array' : 'single';
 }
 
 function isGiven(value: unknown): boolean {

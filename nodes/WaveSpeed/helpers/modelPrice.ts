@@ -1,51 +1,109 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import { apiRequest } from '../transport';
-import type { CatalogueModel } from './catalogue';
-import { PRICE_PATH } from './catalogue';
+import { apiRequest, getHttpStatus } from '../transport';
+import type { ApiContext } from '../transport';
+import { getAccountKey } from './catalogue';
+
+/**
+ * WaveSpeed's free price quote for a model and its inputs. Public sources show two routes: `POST /api/v3/model/pricing`
+ * → `{unit_price, currency}` (WaveSpeed's docs) and `POST /api/v3/model/price` → `{price, discounted_price?, currency?}`
+ * (WaveSpeed's MCP server), both with the body `{model_id, inputs}`. Both shapes are read from either route; a route
+ * that answers 404 or 405 is not there, and the other is tried. Which one answers is learnt per account.
+ */
+export const PRICING_PATH = '/api/v3/model/pricing';
+export const PRICE_PATH = '/api/v3/model/price';
+type QuoteRoute = typeof PRICING_PATH | typeof PRICE_PATH;
 
 /** A quote is a nicety: it never holds an item up for long. */
 const QUOTE_WAIT_MS = 15_000;
+/** A learnt route is asked first for this long; then both are tried again in order (a gateway may gain the other). */
+const ROUTE_MEMORY_MS = 60 * 60_000;
 
 export type CostSource = 'quote' | 'catalogue';
 
-interface PriceQuote {
-	price?: unknown;
-	discounted_price?: unknown;
-	currency?: unknown;
+export interface QuoteCall {
+	itemIndex: number;
+	signal?: AbortSignal;
+	/** The item's deadline (epoch ms): the quote gives up by then, and after 15 s in any case. */
+	deadlineMs: number;
 }
 
+/** Per account (hash of base URL and key), per process: the route that answered, until when it is asked first. */
+const learntRoutes = new Map<string, { route: QuoteRoute; expiresAtMs: number }>();
+/** The account's first quote while no route is known: the others wait for it, so a missing route is asked once. */
+const firstQuotes = new Map<string, Promise<unknown>>();
+
 /**
- * What one run should cost, in USD: WaveSpeed's free quote for these inputs (`POST /api/v3/model/price`), else the
- * catalogue's base price. Labelled with where it came from; never fails the item.
+ * What WaveSpeed quotes, in USD, for one run of `modelId` with `inputs` (the discounted price where it gives one), or
+ * undefined when no route quotes it (unknown model, route missing, outage, another currency). Never throws.
  */
-export async function estimateModelCost(
-	ctx: IExecuteFunctions,
-	model: CatalogueModel,
-	inputs: IDataObject,
-	call: { itemIndex: number; signal?: AbortSignal; deadlineMs: number },
-): Promise<IDataObject> {
-	const quotedUsd = await apiRequest<PriceQuote>(ctx, {
-		method: 'POST',
-		path: PRICE_PATH,
-		// Free and changes nothing: as safe to repeat as a read.
-		kind: 'read',
-		body: { model_id: model.modelId, inputs },
-		itemIndex: call.itemIndex,
-		signal: call.signal,
-		deadlineMs: Math.min(call.deadlineMs, Date.now() + QUOTE_WAIT_MS),
-	}).then(readQuoteUsd, () => undefined);
-	if (quotedUsd !== undefined) return { estimatedCostUsd: quotedUsd, costSource: 'quote' satisfies CostSource };
-	if (model.basePriceUsd !== undefined) return { estimatedCostUsd: model.basePriceUsd, costSource: 'catalogue' satisfies CostSource };
-	return {};
+export async function quotePriceUsd(ctx: ApiContext, modelId: string, inputs: IDataObject, call: QuoteCall): Promise<number | undefined> {
+	const account = await getAccountKey(ctx, call.itemIndex).catch(() => '');
+	const learnt = () => {
+		const entry = learntRoutes.get(account);
+		return entry && entry.expiresAtMs > Date.now() ? entry.route : undefined;
+	};
+	// Awaited only where there is one: a needless await would let the batch's other first quotes slip in before this one.
+	const firstQuote = learnt() ? undefined : firstQuotes.get(account);
+	if (firstQuote) await firstQuote;
+	const deadlineMs = Math.min(call.deadlineMs, Date.now() + QUOTE_WAIT_MS);
+	const quote = askRoutes(ctx, account, learnt(), { model_id: modelId, inputs }, { ...call, deadlineMs });
+	if (!learnt() && !firstQuotes.has(account)) {
+		const settled = quote.catch(() => undefined);
+		firstQuotes.set(account, settled);
+		void settled.then(() => firstQuotes.delete(account));
+	}
+	return await quote;
+}
+
+async function askRoutes(ctx: ApiContext, account: string, learnt: QuoteRoute | undefined, body: IDataObject, call: QuoteCall): Promise<number | undefined> {
+	const routes: QuoteRoute[] = learnt === PRICE_PATH ? [PRICE_PATH, PRICING_PATH] : [PRICING_PATH, PRICE_PATH];
+	for (const route of routes) {
+		const answer = await apiRequest<unknown>(ctx, {
+			method: 'POST',
+			path: route,
+			// Free and changes nothing: as safe to repeat as a read.
+			kind: 'read',
+			body,
+			itemIndex: call.itemIndex,
+			signal: call.signal,
+			deadlineMs: call.deadlineMs,
+		}).then(
+			(data) => ({ data }),
+			(error: unknown) => ({ status: getHttpStatus(error) }),
+		);
+		if ('status' in answer && (answer.status === 404 || answer.status === 405)) continue;
+		// The route is there (a quote, or a refusal for this model): ask it first from now on.
+		if ('data' in answer || answer.status !== undefined) learntRoutes.set(account, { route, expiresAtMs: Date.now() + ROUTE_MEMORY_MS });
+		return 'data' in answer ? readQuoteUsd(answer.data) : undefined;
+	}
+	return undefined;
 }
 
 /** What the account pays: the discounted price where WaveSpeed gives one. A quote in another currency is not used. */
-function readQuoteUsd(quote: PriceQuote | null): number | undefined {
-	if (!quote || (quote.currency !== undefined && String(quote.currency).toUpperCase() !== 'USD')) return undefined;
-	for (const value of [quote.discounted_price, quote.price]) {
+export function readQuoteUsd(quote: unknown): number | undefined {
+	if (!quote || typeof quote !== 'object') return undefined;
+	const { currency, discounted_price, unit_price, price } = quote as Record<string, unknown>;
+	if (currency !== undefined && currency !== null && String(currency).toUpperCase() !== 'USD') return undefined;
+	for (const value of [discounted_price, unit_price, price]) {
 		const usd = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
 		if (Number.isFinite(usd) && usd >= 0) return usd;
 	}
 	return undefined;
+}
+
+/**
+ * Run Model's cost fields: the quote (`costSource: "quote"`), else the catalogue's base price where the catalogue lists
+ * the model (`"catalogue"`, the model's floor price), else no estimate and a `costNote` saying so. Never fails the item.
+ */
+export async function estimateModelCost(
+	ctx: ApiContext,
+	model: { modelId: string; basePriceUsd?: number },
+	inputs: IDataObject,
+	call: QuoteCall,
+): Promise<IDataObject> {
+	const quotedUsd = await quotePriceUsd(ctx, model.modelId, inputs, call);
+	if (quotedUsd !== undefined) return { estimatedCostUsd: quotedUsd, costSource: 'quote' satisfies CostSource };
+	if (model.basePriceUsd !== undefined) return { estimatedCostUsd: model.basePriceUsd, costSource: 'catalogue' satisfies CostSource };
+	return { costNote: 'No estimate: WaveSpeed gave no price quote for these inputs, and its catalogue no price for this model' };
 }

@@ -8,13 +8,14 @@ import type {
 } from 'n8n-workflow';
 
 import type { CatalogueModel } from '../helpers/catalogue';
-import { getEditorCatalogue } from '../helpers/catalogue';
+import { describeCatalogueFailure, getEditorCatalogue } from '../helpers/catalogue';
 import type { SchemaProperty } from '../helpers/requestSchema';
 import { OPTION_FIELDS, getMediaFieldShape } from '../helpers/requestSchema';
 
 /**
  * The editor's side of Run Model: the searchable model list, the inputs form built from the chosen model's schema,
- * and its URL inputs for binary mapping. All read the catalogue cached for the editor (helpers/catalogue).
+ * and its URL inputs for binary mapping. All read the catalogue cached for the editor (helpers/catalogue); its errors
+ * say they come from the catalogue. A model it does not list still runs, with its inputs under Additional Inputs.
  */
 
 /** The transport uses only what both contexts have (credentials, node, HTTP helpers). */
@@ -22,9 +23,13 @@ function asRequestContext(ctx: ILoadOptionsFunctions): IExecuteFunctions {
 	return ctx as unknown as IExecuteFunctions;
 }
 
-async function readChosenModel(ctx: ILoadOptionsFunctions): Promise<CatalogueModel | undefined> {
+function readChosenModelId(ctx: ILoadOptionsFunctions): string {
 	const value = ctx.getNodeParameter('model', undefined, { extractValue: true }) as unknown;
-	const modelId = typeof value === 'string' ? value.trim() : '';
+	return typeof value === 'string' ? value.trim() : '';
+}
+
+async function readChosenModel(ctx: ILoadOptionsFunctions): Promise<CatalogueModel | undefined> {
+	const modelId = readChosenModelId(ctx);
 	if (!modelId) return undefined;
 	return (await getEditorCatalogue(asRequestContext(ctx))).get(modelId);
 }
@@ -54,8 +59,17 @@ const FIELD_TYPES: Record<string, ResourceMapperField['type']> = {
 };
 
 export async function getModelInputs(this: ILoadOptionsFunctions): Promise<ResourceMapperFields> {
-	const model = await readChosenModel(this);
-	if (!model?.schema) return { fields: [], emptyFieldsNotice: 'Choose a model from the list to see its inputs' };
+	const modelId = readChosenModelId(this);
+	if (!modelId) return { fields: [], emptyFieldsNotice: 'Choose a model from the list to see its inputs' };
+	const elsewhere = 'give its inputs under Additional Inputs (JSON): they are sent as given, unchecked';
+	let model: CatalogueModel | undefined;
+	try {
+		model = await readChosenModel(this);
+	} catch (error) {
+		return { fields: [], emptyFieldsNotice: `${describeCatalogueFailure(error)}. The model still runs: ${elsewhere}` };
+	}
+	if (!model) return { fields: [], emptyFieldsNotice: `WaveSpeed's model catalogue does not list "${modelId}". It still runs: ${elsewhere}` };
+	if (!model.schema) return { fields: [], emptyFieldsNotice: `WaveSpeed's model catalogue gives no input schema for "${modelId}": ${elsewhere}` };
 	const { properties, required, order } = model.schema;
 	const fields = order
 		.filter((name) => !OPTION_FIELDS.includes(name))

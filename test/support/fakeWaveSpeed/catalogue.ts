@@ -1,9 +1,14 @@
 /**
  * The local WaveSpeed server's model catalogue: a few models with their JSON request schemas (two image models with
- * different inputs, a video model, an audio model), submits checked against those schemas, price quotes, and
- * video/audio outputs. Only node: built-ins, and only erasable TypeScript, so Node 24 can run it as is.
+ * different inputs, a video model, an audio model), submits checked against those schemas, price quotes on both
+ * routes, video/audio outputs, and switches for what a real catalogue does to its users: an outage (500, or no answer),
+ * a model it does not list, an api_path that is not where clients submit, a quote route that is not there. Only node:
+ * built-ins, and only erasable TypeScript, so Node 24 can run it as is.
  */
+import type { ServerResponse } from 'node:http';
+
 import { makePlaceholderPng } from '../placeholderPng.ts';
+import { sendEnvelope } from './faults.ts';
 
 export type MediaKind = 'image' | 'video' | 'audio';
 
@@ -117,20 +122,67 @@ export function findModel(modelId: unknown): FakeModel | undefined {
 	return FAKE_MODELS.find((model) => model.model_id === modelId);
 }
 
-/** `GET /api/v3/models` as WaveSpeed answers it. */
-export function listModels(baseUrl: string): unknown[] {
-	return FAKE_MODELS.map((model) => ({
-		model_id: model.model_id,
-		name: model.name,
-		type: model.type,
-		base_price: model.base_price,
-		description: model.description,
-		api_schema: {
-			api_schemas: [
-				{ type: 'model_run', method: 'POST', server: baseUrl, api_path: `/api/v3/${model.model_id}`, request_schema: model.request_schema },
-			],
-		},
-	}));
+export type QuoteRoute = 'pricing' | 'price';
+
+/** What the catalogue and the quote routes do; reset to these defaults after each test. */
+export interface CatalogueSwitches {
+	/**
+	 * `GET /api/v3/models` fails: answers this status, or 'hang' (no answer at all, until the client gives up). An
+	 * outage that ends after N requests is a fault rule with `times` (./faults.ts).
+	 */
+	down?: { answer: number | 'hang' };
+	/** Model ids the catalogue leaves out. They still run: WaveSpeed runs models its catalogue does not (yet) list. */
+	omit: string[];
+	/** The `api_path` the catalogue gives a model (clients submit to /api/v3/{model_id} whatever it says). */
+	apiPathOf: (modelId: string) => string;
+	/** A quote route that is not there answers this status (a gateway without it). */
+	missingQuoteRoutes: Partial<Record<QuoteRoute, 404 | 405>>;
+}
+
+export function createCatalogueSwitches(): CatalogueSwitches {
+	return { omit: [], apiPathOf: (modelId) => `/api/v3/${modelId}`, missingQuoteRoutes: {} };
+}
+
+/** `GET /api/v3/models` as WaveSpeed answers it, or as the switches make it fail. */
+export function answerCatalogue(res: ServerResponse, baseUrl: string, switches: CatalogueSwitches): void {
+	const { down } = switches;
+	if (down) {
+		if (down.answer === 'hang') return; // the server's close() ends the socket
+		return sendEnvelope(res, down.answer, null, ({ 403: 'Forbidden', 500: 'Internal server error' } as Record<number, string>)[down.answer] ?? 'Service unavailable');
+	}
+	const listed = FAKE_MODELS.filter((model) => !switches.omit.includes(model.model_id));
+	sendEnvelope(
+		res,
+		200,
+		listed.map((model) => ({
+			model_id: model.model_id,
+			name: model.name,
+			type: model.type,
+			base_price: model.base_price,
+			description: model.description,
+			api_schema: {
+				api_schemas: [
+					{ type: 'model_run', method: 'POST', server: baseUrl, api_path: switches.apiPathOf(model.model_id), request_schema: model.request_schema },
+				],
+			},
+		})),
+	);
+}
+
+/**
+ * The free price quote, `{model_id, inputs}` on either route: `POST /api/v3/model/pricing` → `{model_id, unit_price,
+ * currency}` (WaveSpeed's docs), `POST /api/v3/model/price` → `{price, currency}` (WaveSpeed's MCP server). An unknown
+ * model answers 404; a model without a quote 400.
+ */
+export function answerQuote(res: ServerResponse, route: QuoteRoute, json: Record<string, unknown> | undefined, switches: CatalogueSwitches): void {
+	const missing = switches.missingQuoteRoutes[route];
+	if (missing) return sendEnvelope(res, missing, null, missing === 404 ? 'Not Found' : 'Method Not Allowed');
+	const model = findModel(json?.model_id);
+	if (!model) return sendEnvelope(res, 404, null, `model ${String(json?.model_id)} not found`);
+	if (!model.quote) return sendEnvelope(res, 400, null, 'price quote not available for this model');
+	const inputs = json?.inputs && typeof json.inputs === 'object' ? (json.inputs as Record<string, unknown>) : {};
+	const usd = model.quote(inputs);
+	sendEnvelope(res, 200, route === 'pricing' ? { model_id: model.model_id, unit_price: usd, currency: 'USD' } : { model_id: model.model_id, price: usd, currency: 'USD' });
 }
 
 /**

@@ -17,13 +17,14 @@ export type Route =
 	| 'webhookSecret'
 	| 'models'
 	| 'price'
+	| 'pricing'
 	| 'model'
 	| 'put'
 	| 'media'
 	| 'download'
 	| 'unknown';
 
-export const API_ROUTES: Route[] = ['submit', 'generate', 'result', 'ticket', 'legacyUpload', 'balance', 'webhookSecret', 'models', 'price', 'model'];
+export const API_ROUTES: Route[] = ['submit', 'generate', 'result', 'ticket', 'legacyUpload', 'balance', 'webhookSecret', 'models', 'price', 'pricing', 'model'];
 
 export interface FaultRule {
 	/** Which requests: a route, every /api/v3 route ('api'), or everything ('any'). */

@@ -6,6 +6,7 @@ import { contextFor, getResultParams, pngItem, pngItems, runModelParams } from '
 import { failureOf } from '../../../support/failureOf';
 import { makePlaceholderPng } from '../../../support/placeholderPng';
 import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
+import { DEFAULT_RETRY_POLICY } from '../../../../nodes/WaveSpeed/transport/retry';
 
 const UPSCALER = 'wavespeed-ai/image-upscaler';
 const SEEDREAM = 'bytedance/seedream-v4/edit';
@@ -28,7 +29,6 @@ describe('Run Model', () => {
 			['text where a URL goes', { image: 'photo.png' }, {}, 'Input "image": "photo.png" is not an http(s) URL WaveSpeed can download (map binary data under Binary Inputs instead) [item 0, parameter "Model Inputs"]'],
 			['an unknown field in the JSON', { image: 'https://example.com/a.png' }, { additionalInputs: '{"face_enhance": true}' }, 'Input "face_enhance" is not an input of this model (WaveSpeed would silently drop it) [item 0, parameter "Additional Inputs (JSON)"]'],
 			['a field the options own', { image: 'https://example.com/a.png', enable_sync_mode: true }, {}, 'Input "enable_sync_mode" is set with the node\'s options (Sync Mode, Base64 Output), not here [item 0, parameter "Model Inputs"]'],
-			['a model the catalogue does not have', { image: 'https://example.com/a.png' }, { model: 'acme/no-such-model' }, 'WaveSpeed\'s model catalogue has no model "acme/no-such-model" [item 0, parameter "Model"]'],
 		];
 		it.each(cases)('%s', async (_, inputs, overrides, message) => {
 			const error = await failureOf(run(runModelParams(UPSCALER, inputs, overrides)));
@@ -108,10 +108,18 @@ describe('Run Model', () => {
 		expect(item.json.error).toContain(`Output 1 of task ${onlyTask().id}: the download is not an image, video or audio file`);
 	});
 
-	it('estimates the cost from the price quote for these inputs', async () => {
+	it('estimates the cost from the price quote for these inputs (the documented route)', async () => {
 		const [item] = await run(runModelParams(VIDEO, { prompt: 'Pan', image: 'https://example.com/a.png', duration: 8 }));
+		expect(item.json).toMatchObject({ estimatedCostUsd: 0.24, costSource: 'quote', inputsChecked: true });
+		expect(item.json.inputsNote).toBeUndefined();
+		expect(fake.countRequests('pricing')).toBe(1);
+	});
+
+	it('reads the documented quote route (/model/pricing → unit_price) where /model/price is not there', async () => {
+		fake.catalogue.missingQuoteRoutes = { price: 404 };
+		const [item] = await run(runModelParams(VIDEO, { prompt: 'Pan', image: 'https://example.com/a.png', duration: 8 }));
+		// Before: only /model/price was asked, and its 404 gave the catalogue's floor price (0.15, "catalogue").
 		expect(item.json).toMatchObject({ estimatedCostUsd: 0.24, costSource: 'quote' });
-		expect(fake.countRequests('price')).toBe(1);
 	});
 
 	it('falls back to the catalogue base price where there is no quote, and stores audio', async () => {
@@ -126,6 +134,88 @@ describe('Run Model', () => {
 		expect(submitted.binary).toBeUndefined();
 		const [item] = await run(getResultParams(String(submitted.json.id)));
 		expect(item.binary?.data?.mimeType).toBe('video/mp4');
+	});
+
+	describe('runs a model the catalogue cannot check (issue 23)', () => {
+		// The catalogue read waits at most the item's Timeout: 3 s keeps an outage's retries short here.
+		const SHORT = { pollInterval: 0.5, timeout: 3 };
+		const UNCHECKED = "Inputs sent as given, not checked against a schema: WaveSpeed's model catalogue";
+		const submits = () => fake.requests.filter((request) => request.route === 'model');
+
+		it('a listed model with the catalogue down (500) runs unchecked, binaries uploaded, cost from the quote, with the note', async () => {
+			fake.catalogue.down = { answer: 500 };
+			const params = runModelParams(UPSCALER, {}, {
+				additionalInputs: '{"target_resolution": "8k"}',
+				binaryInputs: { mapping: [{ field: 'image', binaryProperties: 'data' }] },
+				options: SHORT,
+			});
+			const [item] = await run(params);
+			expect(item.json).toMatchObject({ status: 'completed', inputsChecked: false, estimatedCostUsd: 0.02, costSource: 'quote' });
+			expect(item.json.inputsNote).toMatch(new RegExp(`^${UNCHECKED} answered 500 after \\d attempts: Internal server error$`));
+			expect(onlyTask().request).toEqual({ image: expect.stringMatching(new RegExp(`^${fake.url}/media/`)), target_resolution: '8k' });
+			expect(submits().map((request) => request.path)).toEqual([`/api/v3/${UPSCALER}`]);
+		});
+
+		it('an id the catalogue does not list runs unchecked: form and JSON inputs as given, a binary list input uploaded', async () => {
+			fake.catalogue.omit = [SEEDREAM];
+			const params = runModelParams(SEEDREAM, { prompt: 'Brighter', size: '' }, {
+				additionalInputs: '{"seed": 7}',
+				binaryInputs: { mapping: [{ field: 'images', binaryProperties: 'data' }] },
+			});
+			const [item] = await run(params);
+			expect(item.json).toMatchObject({
+				status: 'completed',
+				inputsChecked: false,
+				inputsNote: `${UNCHECKED} does not list "${SEEDREAM}"`,
+				estimatedCostUsd: 0.027,
+				costSource: 'quote',
+			});
+			// A plural URL input takes a list, even of one file; the empty size is left out, the rest goes as given.
+			expect(onlyTask().request).toEqual({ prompt: 'Brighter', seed: 7, images: [expect.stringMatching(/\/media\/[\w-]+\/input\.png$/)] });
+			expect(fake.countRequests('models')).toBe(1);
+		});
+
+		it('with no quote and no catalogue price, the cost is absent with a note', async () => {
+			fake.catalogue.omit = [AUDIO];
+			const [item] = await run(runModelParams(AUDIO, {}, { additionalInputs: '{"prompt": "A door creaks"}' }));
+			expect(item.json.estimatedCostUsd).toBeUndefined();
+			expect(item.json.costSource).toBeUndefined();
+			expect(item.json.costNote).toBe('No estimate: WaveSpeed gave no price quote for these inputs, and its catalogue no price for this model');
+			expect(item.json.inputsChecked).toBe(false);
+		});
+
+		it('a catalogue that never answers is waited for no longer than the Timeout, then the model runs unchecked', async () => {
+			fake.catalogue.down = { answer: 'hang' };
+			const [item] = await run(runModelParams(UPSCALER, { image: 'https://example.com/a.png' }, { options: SHORT }));
+			expect(item.json).toMatchObject({ status: 'completed', inputsChecked: false });
+			expect(item.json.inputsNote).toMatch(new RegExp(`^${UNCHECKED} could not be reached.*: no reply in time$`));
+		});
+
+		it('a 10-item batch with the catalogue down: one catalogue read for the batch, 10 tasks, each item noted', async () => {
+			fake.catalogue.down = { answer: 500 };
+			const params = runModelParams(UPSCALER, { image: 'https://example.com/a.png' }, { options: { ...SHORT, maxConcurrency: 10 } });
+			const output = await run(params, pngItems(10));
+			expect(output.map((item) => [item.json.status, item.json.inputsChecked])).toEqual(Array(10).fill(['completed', false]));
+			expect(new Set(output.map((item) => item.json.inputsNote)).size).toBe(1);
+			expect(fake.tasks.size).toBe(10);
+			// One read's attempts (its retries within the Timeout), all before the first submit: not one read per item.
+			const routes = fake.requests.map((request) => request.route);
+			expect(fake.countRequests('models')).toBeLessThanOrEqual(DEFAULT_RETRY_POLICY.maxAttempts);
+			expect(routes.lastIndexOf('models')).toBeLessThan(routes.indexOf('model'));
+		});
+
+		it('submits to /api/v3/{model_id}, as every official client does, whatever api_path the catalogue gives', async () => {
+			fake.catalogue.apiPathOf = (modelId) => `/api/v3/${modelId}/run`;
+			const [item] = await run(runModelParams(UPSCALER, { image: 'https://example.com/a.png' }));
+			expect(item.json).toMatchObject({ status: 'completed', inputsChecked: true });
+			expect(submits().map((request) => request.path)).toEqual([`/api/v3/${UPSCALER}`]);
+		});
+
+		it('still refuses an invalid input before sending where the catalogue lists the model', async () => {
+			const error = await failureOf(run(runModelParams(UPSCALER, { image: 'https://example.com/a.png' }, { additionalInputs: '{"scale": 4}' })));
+			expect(error.message).toBe('Input "scale" is not an input of this model (WaveSpeed would silently drop it) [item 0, parameter "Additional Inputs (JSON)"]');
+			expect(fake.requests.map((request) => request.route)).toEqual(['models']);
+		});
 	});
 
 	const storms: Array<[string, FaultRule[]]> = [

@@ -55,3 +55,32 @@ describe('Run Model in the editor', () => {
 		expect(await getModelInputs.call(editor())).toEqual({ fields: [], emptyFieldsNotice: 'Choose a model from the list to see its inputs' });
 	});
 });
+
+describe('Run Model in the editor, when the catalogue fails', () => {
+	let fake: FakeWaveSpeed;
+	// Its own server, so its own account: the editor cache of the suite above does not answer for it.
+	useFakeWaveSpeed((started) => (fake = started));
+
+	const editor = (model = '') =>
+		createExecuteContext(contextFor(fake, { model })).ctx as unknown as ILoadOptionsFunctions;
+
+	it('says the error is the catalogue\'s, keeps no failure, and points to Additional Inputs for the model\'s inputs', async () => {
+		fake.catalogue.down = { answer: 403 };
+		await expect(searchModels.call(editor())).rejects.toThrow(/^WaveSpeed's model catalogue refused the request \(403\): Forbidden$/);
+		expect(await getModelInputs.call(editor('acme/new-model'))).toEqual({
+			fields: [],
+			emptyFieldsNotice:
+				"WaveSpeed's model catalogue refused the request (403): Forbidden. The model still runs: give its inputs under Additional Inputs (JSON): they are sent as given, unchecked",
+		});
+		expect(fake.countRequests('models')).toBe(2);
+
+		fake.catalogue.down = undefined;
+		expect(await getModelInputs.call(editor('acme/new-model'))).toEqual({
+			fields: [],
+			emptyFieldsNotice:
+				'WaveSpeed\'s model catalogue does not list "acme/new-model". It still runs: give its inputs under Additional Inputs (JSON): they are sent as given, unchecked',
+		});
+		expect((await searchModels.call(editor())).results).toHaveLength(4);
+		expect(fake.countRequests('models')).toBe(3);
+	});
+});
