@@ -1,6 +1,7 @@
 /**
  * End to end, in a real n8n 2.40.7 (the package installed as Settings → Community Nodes would): the Run Model example
- * workflow, a photo edited with GPT Image 2 and then upscaled by another model of the catalogue, chained in one run.
+ * workflow, a photo edited with GPT Image 2 and then upscaled by another model of the catalogue, chained in one run;
+ * and the same with WaveSpeed's catalogue down (the model runs, unchecked).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +55,26 @@ describe('in a real n8n, Run Model', () => {
 		expect(puts).toHaveLength(2);
 		expect(String(edited.json.id)).not.toBe(String(upscaled.json.id));
 		expect(fake.countRequests('models')).toBe(1);
+		expect(readPngSize(readFileSync(outputImage))).toEqual({ width: 64, height: 64 });
+	}, 180_000);
+
+	it('runs the example with WaveSpeed\'s catalogue down: the upscale goes out unchecked, and its item says so', async () => {
+		const { install, env, workDir, fake, credential } = n8n;
+		fake.catalogue.down = { answer: 500 };
+		const inputImage = join(workDir, 'product-2.png');
+		const outputImage = join(workDir, 'upscaled-2.png');
+		writeFileSync(inputImage, makePlaceholderPng({ seed: 'product photo 2', width: 96, height: 48 }));
+		const workflow = loadEditThenUpscale({ inputImage, outputImage, credential });
+		await importWorkflow(install, env, workflow, workDir);
+
+		const record = await executeWorkflow(install, env, workflow.id);
+		expect(record.status).toBe('success');
+		const [upscaled] = getNodeOutput(record, 'Upscale');
+		expect(upscaled.json).toMatchObject({ status: 'completed', inputsChecked: false, costSource: 'quote', estimatedCostUsd: 0.01 });
+		expect(String(upscaled.json.inputsNote)).toMatch(/^Inputs sent as given, not checked against a schema: WaveSpeed's model catalogue answered 500/);
+		const upscaleTask = fake.tasks.get(String(upscaled.json.id))!;
+		expect(upscaleTask.request).toEqual({ image: expect.stringMatching(/\/media\//), target_resolution: '4k', output_format: 'png' });
+		expect(fake.requests.filter((request) => request.route === 'model').map((request) => request.path)).toEqual(['/api/v3/wavespeed-ai/image-upscaler']);
 		expect(readPngSize(readFileSync(outputImage))).toEqual({ width: 64, height: 64 });
 	}, 180_000);
 });

@@ -135,7 +135,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 	const lookup = await findRunModel(this, modelId, settings.timeoutMs);
 	const model = 'model' in lookup ? lookup.model : undefined;
 	const schema = model?.schema;
-	const uncheckedBecause = 'notListed' in lookup ? lookup.notListed : schema ? undefined : `WaveSpeed's model catalogue gives no input schema for "${modelId}"`;
+	const uncheckedBecause = 'uncheckedBecause' in lookup ? lookup.uncheckedBecause : schema ? undefined : `WaveSpeed's model catalogue gives no input schema for "${modelId}"`;
 
 	const mappings = readBinaryMappings(this, itemIndex);
 	const assembled = assembleInputs(schema, readFormValues(this, itemIndex), readExtraInputs(this, itemIndex), mappings);

@@ -100,7 +100,7 @@ function asCatalogueError(ctx: IExecuteFunctions, error: unknown): NodeApiError 
 }
 
 /** A run's view of the model: its catalogue entry (schema and price), or why there is none (the run goes on unchecked). */
-export type RunModelLookup = { model: CatalogueModel } | { modelId: string; notListed: string };
+export type RunModelLookup = { model: CatalogueModel } | { modelId: string; uncheckedBecause: string };
 
 /** Successes, per node run (the input items, the same array on every Retry On Fail try): read at most once a run. */
 const perRun = new WeakMap<object, Catalogue>();
@@ -129,9 +129,9 @@ export async function findRunModel(ctx: IExecuteFunctions, modelId: string, wait
 	}
 	try {
 		const model = (await read).get(modelId);
-		return model ? { model } : { modelId, notListed: `WaveSpeed's model catalogue does not list "${modelId}"` };
+		return model ? { model } : { modelId, uncheckedBecause: `WaveSpeed's model catalogue does not list "${modelId}"` };
 	} catch (error) {
-		return { modelId, notListed: describeCatalogueFailure(error) };
+		return { modelId, uncheckedBecause: describeCatalogueFailure(error) };
 	}
 }
 

@@ -20,7 +20,7 @@ describe('the model catalogue', () => {
 		fake.catalogue.down = { answer: 403 };
 		const firstTry = tryOf(items);
 		const [first, second] = [await findRunModel(firstTry, UPSCALER, 5_000), await findRunModel(firstTry, UPSCALER, 5_000)];
-		expect(first).toEqual({ modelId: UPSCALER, notListed: expect.stringMatching(/^WaveSpeed's model catalogue refused the request \(403\)/) });
+		expect(first).toEqual({ modelId: UPSCALER, uncheckedBecause: expect.stringMatching(/^WaveSpeed's model catalogue refused the request \(403\)/) });
 		expect(second).toEqual(first);
 		expect(fake.countRequests('models')).toBe(1);
 
@@ -39,11 +39,11 @@ describe('the model catalogue', () => {
 
 	it('says when it does not list a model, and when its answer holds no model it can read', async () => {
 		fake.catalogue.omit = [UPSCALER];
-		expect(await findRunModel(tryOf([{ json: {} }]), UPSCALER, 5_000)).toEqual({ modelId: UPSCALER, notListed: `WaveSpeed's model catalogue does not list "${UPSCALER}"` });
+		expect(await findRunModel(tryOf([{ json: {} }]), UPSCALER, 5_000)).toEqual({ modelId: UPSCALER, uncheckedBecause: `WaveSpeed's model catalogue does not list "${UPSCALER}"` });
 		fake.faults.push({ route: 'models', kind: 'reply', status: 200, contentType: 'application/json', body: '{"code":200,"message":"success","data":{"models":"soon"}}' });
 		expect(await findRunModel(tryOf([{ json: {} }]), UPSCALER, 5_000)).toEqual({
 			modelId: UPSCALER,
-			notListed: "WaveSpeed's model catalogue answered without any model this node can read",
+			uncheckedBecause: "WaveSpeed's model catalogue answered without any model this node can read",
 		});
 	});
 
