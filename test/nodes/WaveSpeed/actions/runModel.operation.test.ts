@@ -175,6 +175,16 @@ describe('Run Model', () => {
 			expect(fake.countRequests('models')).toBe(1);
 		});
 
+		it('a listed model without an input schema runs unchecked, priced from the catalogue where nothing quotes it', async () => {
+			const listed = { model_id: AUDIO, name: 'Sound Effects', type: 'text-to-audio', base_price: 0.005, api_schema: { api_schemas: [{ type: 'model_run' }] } };
+			fake.faults.push({ route: 'models', kind: 'reply', contentType: 'application/json', body: JSON.stringify({ code: 200, message: 'success', data: [listed] }) });
+			const [item] = await run(runModelParams(AUDIO, {}, { additionalInputs: '{"prompt": "Rain", "duration_seconds": 3}' }));
+			// Before: refused ("gives no input schema … so its inputs cannot be checked").
+			expect(item.json).toMatchObject({ status: 'completed', inputsChecked: false, estimatedCostUsd: 0.005, costSource: 'catalogue' });
+			expect(item.json.inputsNote).toBe(`${UNCHECKED} gives no input schema for "${AUDIO}"`);
+			expect(onlyTask().request).toEqual({ prompt: 'Rain', duration_seconds: 3 });
+		});
+
 		it('with no quote and no catalogue price, the cost is absent with a note', async () => {
 			fake.catalogue.omit = [AUDIO];
 			const [item] = await run(runModelParams(AUDIO, {}, { additionalInputs: '{"prompt": "A door creaks"}' }));
