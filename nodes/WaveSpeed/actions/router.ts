@@ -7,6 +7,7 @@ import type { TaskSettings } from '../helpers/taskRun';
 import { isSubmitOutcomeUnknown } from '../transport';
 import { planWait, startWaiting } from '../webhooks/startWait';
 import type { WaitPlan } from '../webhooks/startWait';
+import type { FailedBeforeWait, PassedBeforeWait } from '../webhooks/waitState';
 import * as operations from './index';
 import type { Operation } from './index';
 import { asNodeError, toErrorItem } from './errorItems';
@@ -93,13 +94,23 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (run.awaiting.length > 0 && !run.wasExecutionStopped) {
 		// Every task is submitted: the execution now waits for WaveSpeed's callbacks without holding a worker. This
 		// output is only shown while it waits; the resumed node outputs what webhooks/resumeOnCallback builds.
-		const failed = outcomes.flatMap((outcome, itemIndex) => {
-			if (!('error' in outcome)) return [];
+		// Every input item is in the state exactly once: waiting for its task, failed before the wait, or passed on as it
+		// came out (Wait for Completion off). Items that did not wait would otherwise be missing after the wait.
+		const waitingItems = new Set(run.awaiting.map((waiting) => waiting.itemIndex));
+		const failed: FailedBeforeWait[] = [];
+		const passed: PassedBeforeWait[] = [];
+		outcomes.forEach((outcome, itemIndex) => {
+			if (waitingItems.has(itemIndex)) return;
+			if ('item' in outcome) {
+				passed.push({ itemIndex, json: output[itemIndex].json });
+				return;
+			}
 			const { message, description } = outcome.error as Error & { description?: string | null };
-			return [{ itemIndex, message, description: description ?? undefined, taskId: getTaskId(outcome.error) ?? ledger.get(itemIndex).taskId }];
+			failed.push({ itemIndex, message, description: description ?? undefined, taskId: getTaskId(outcome.error) ?? ledger.get(itemIndex).taskId });
 		});
 		const waitTillMs = Math.max(...run.awaiting.map((waiting) => waiting.deadlineMs));
-		const finished = await startWaiting(this, { version: 1, itemCount: items.length, waiting: run.awaiting, failed, maxConcurrency, waitTillMs });
+		const state = { version: 1 as const, itemCount: items.length, waiting: run.awaiting, failed, passed, maxConcurrency, waitTillMs };
+		const finished = await startWaiting(this, state);
 		if (finished) return [finished];
 	}
 	return [output];
@@ -149,7 +160,9 @@ async function runJob(ctx: IExecuteFunctions, handler: OperationModule<Job>, job
 		);
 	}
 	const item = await run.runItem(job.itemIndex, async (context) => await handler.execute.call(ctx, job, context));
-	record.output = item;
+	// A task handed to a webhook wait has not ended: its submit reply is not the item's result. Kept out of the ledger,
+	// a Retry On Fail try after a failed park picks the task up again (parks again, or finishes it), never outputs it.
+	if (!run.awaiting.some((waiting) => waiting.itemIndex === job.itemIndex)) record.output = item;
 	return item;
 }
 

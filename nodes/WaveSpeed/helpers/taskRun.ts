@@ -101,7 +101,8 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 		job.onSubmitted(started.task.id);
 		// A sync-mode reply may already hold the finished outputs (base64 ones exist nowhere else): never drop them.
 		if (!settings.waitForCompletion && !isTerminal(started.task.status)) return { json: { ...getTaskJson(started.task), ...cost } };
-		if (job.callback) {
+		// Only an item that waits is handed to the webhook wait; one that does not keeps its own Callback URL (or none).
+		if (job.callback && settings.waitForCompletion) {
 			// WaveSpeed will call back: the execution waits for the whole batch without a worker (see webhooks/). A task
 			// that has ended already (an earlier try's) is handed over too: the wait's output covers every item.
 			const { downloadOutput, outputBinaryProperty, timeoutMs } = settings;
@@ -145,7 +146,7 @@ async function submitInSlot(ctx: IExecuteFunctions, job: TaskRunJob, request: ID
 			deadlineMs,
 			syncTimeoutMs: settings.syncMode ? settings.timeoutMs : undefined,
 			retryRateLimit: false,
-			webhookUrl: job.callback?.url ?? (settings.waitForCompletion ? undefined : settings.callbackUrl),
+			webhookUrl: settings.waitForCompletion ? job.callback?.url : settings.callbackUrl,
 		}).then(
 			(task) => ({ task }),
 			(error: Error) => ({ error }),

@@ -1,4 +1,5 @@
 import type { INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { toErrorItem } from '../actions/errorItems';
 import { runPool } from '../helpers/concurrency';
@@ -34,10 +35,7 @@ export async function readEndedTasks(ctx: ApiContext, state: WaitState): Promise
  * and checked, the cost added; failed tasks and items that failed before the wait are errors that name the task.
  */
 export async function buildOutcomes(ctx: ApiContext, state: WaitState, tasks: Map<string, Task>): Promise<ItemOutcome[]> {
-	const outcomes: ItemOutcome[] = [];
-	for (const failed of state.failed) {
-		outcomes[failed.itemIndex] = { error: failedBeforeWaitError(ctx.getNode(), failed), taskId: failed.taskId };
-	}
+	const outcomes = outcomesBeforeWait(ctx, state);
 	await runPool(state.waiting.length, state.maxConcurrency, async (index) => {
 		const waiting = state.waiting[index];
 		outcomes[waiting.itemIndex] = await finishItem(ctx, waiting, tasks.get(waiting.taskId)).then(
@@ -45,6 +43,19 @@ export async function buildOutcomes(ctx: ApiContext, state: WaitState, tasks: Ma
 			(error: Error) => ({ error, taskId: waiting.taskId }),
 		);
 	});
+	return outcomes;
+}
+
+/**
+ * What the items that did not wait became (failed before the wait, or passed on with Wait for Completion off), at
+ * their input positions. Shared by the resumed node and a timed-out wait, so both output every item.
+ */
+export function outcomesBeforeWait(ctx: ApiContext, state: WaitState): ItemOutcome[] {
+	const outcomes: ItemOutcome[] = [];
+	for (const failed of state.failed) {
+		outcomes[failed.itemIndex] = { error: failedBeforeWaitError(ctx.getNode(), failed), taskId: failed.taskId };
+	}
+	for (const { itemIndex, json } of state.passed ?? []) outcomes[itemIndex] = { item: { json } };
 	return outcomes;
 }
 
@@ -65,8 +76,11 @@ async function finishItem(ctx: ApiContext, waiting: WaitingTask, task: Task | un
  * The node's output: all items in input order on the first output. n8n re-links each to the input item at its
  * position, then (with "Continue (using error output)") moves those carrying `error` to the error output.
  */
-export function outcomesToItems(ctx: ApiContext, outcomes: ItemOutcome[]): INodeExecutionData[] {
-	return outcomes.map((outcome, itemIndex): INodeExecutionData =>
-		'item' in outcome ? { ...outcome.item, pairedItem: { item: itemIndex } } : toErrorItem(ctx, outcome.error, itemIndex, outcome.taskId),
-	);
+export function outcomesToItems(ctx: ApiContext, outcomes: ItemOutcome[], itemCount: number): INodeExecutionData[] {
+	// Every position up to itemCount, so a missing outcome shows as an error at its place, never as a hole that shifts
+	// the pairing of the items after it.
+	return Array.from({ length: Math.max(itemCount, outcomes.length) }, (_, itemIndex): INodeExecutionData => {
+		const outcome = outcomes[itemIndex] ?? { error: new NodeOperationError(ctx.getNode(), 'This item has no outcome from the wait', { itemIndex }) };
+		return 'item' in outcome ? { ...outcome.item, pairedItem: { item: itemIndex } } : toErrorItem(ctx, outcome.error, itemIndex, outcome.taskId);
+	});
 }

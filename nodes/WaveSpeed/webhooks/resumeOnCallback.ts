@@ -56,7 +56,7 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 	// Failed tasks and failed downloads become error items: the node only waits by webhook under Continue On Fail.
 	const outcomes = await buildOutcomes(ctx, state, ended);
 	clearWaitState(ctx);
-	return { workflowData: [outcomesToItems(ctx, outcomes)] };
+	return { workflowData: [outcomesToItems(ctx, outcomes, state.itemCount)] };
 }
 
 /** The task the verified bytes speak of. */

@@ -1,14 +1,13 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { toErrorItem } from '../actions/errorItems';
 import { readWaitMethod } from '../actions/parameters';
 import type { TaskSettings } from '../helpers/taskRun';
 import { CREDENTIAL_TYPE } from '../transport';
 import { DEFAULT_BASE_URL, isLocalUrl } from '../transport/baseUrl';
-import { buildOutcomes, outcomesToItems, readEndedTasks } from './finishWait';
+import { buildOutcomes, outcomesBeforeWait, outcomesToItems, readEndedTasks } from './finishWait';
 import type { WaitState } from './waitState';
-import { checkStateStorage, failedBeforeWaitError, saveWaitState } from './waitState';
+import { checkStateStorage, saveWaitState } from './waitState';
 
 /** How this execution waits: WaveSpeed calls `callbackUrl` (n8n's resume URL), or it polls, with `note` saying why. */
 export interface WaitPlan {
@@ -65,7 +64,7 @@ async function whyCannotWait(
 export async function startWaiting(ctx: IExecuteFunctions, state: WaitState): Promise<INodeExecutionData[] | undefined> {
 	// Unreadable now: wait, as planned; the callbacks still come.
 	const ended = await readEndedTasks(ctx, state).catch(() => undefined);
-	if (ended) return outcomesToItems(ctx, await buildOutcomes(ctx, state, ended));
+	if (ended) return outcomesToItems(ctx, await buildOutcomes(ctx, state, ended), state.itemCount);
 	await saveWaitState(ctx, state);
 	setTimedOutOutput(ctx, state);
 	await ctx.putExecutionToWait(new Date(state.waitTillMs));
@@ -81,13 +80,10 @@ export async function startWaiting(ctx: IExecuteFunctions, state: WaitState): Pr
  */
 function setTimedOutOutput(ctx: IExecuteFunctions, state: WaitState): void {
 	const seconds = Math.round(Math.max(...state.waiting.map((waiting) => waiting.timeoutMs)) / 1000);
-	const items: INodeExecutionData[] = [];
+	const outcomes = outcomesBeforeWait(ctx, state);
 	for (const { itemIndex, taskId } of state.waiting) {
 		const message = `WaveSpeed had not called back for every task when the wait ended (Timeout ${seconds} s): task ${taskId} may have finished or may still run. Collect it with "Get Result".`;
-		items[itemIndex] = toErrorItem(ctx, new NodeOperationError(ctx.getNode(), message, { itemIndex }), itemIndex, taskId);
+		outcomes[itemIndex] = { error: new NodeOperationError(ctx.getNode(), message, { itemIndex }), taskId };
 	}
-	for (const failed of state.failed) {
-		items[failed.itemIndex] = toErrorItem(ctx, failedBeforeWaitError(ctx.getNode(), failed), failed.itemIndex, failed.taskId);
-	}
-	ctx.getExecuteData().data = { main: [items] };
+	ctx.getExecuteData().data = { main: [outcomesToItems(ctx, outcomes, state.itemCount)] };
 }

@@ -33,12 +33,20 @@ export function failedBeforeWaitError(node: INode, { itemIndex, message, descrip
 	return new NodeOperationError(node, message, { itemIndex, description });
 }
 
+/** An item that did not wait (Wait for Completion off): it comes out after the wait as it came out before it. */
+export interface PassedBeforeWait {
+	itemIndex: number;
+	json: IDataObject;
+}
+
 /** Everything a resumed (or timed-out) wait needs, written once before the execution waits. */
 export interface WaitState {
 	version: 1;
 	itemCount: number;
 	waiting: WaitingTask[];
 	failed: FailedBeforeWait[];
+	/** Items that did not wait (absent in a state saved before this field existed). */
+	passed?: PassedBeforeWait[];
 	/** Downloads after the wait run this many at once (the node's Max Concurrency). */
 	maxConcurrency: number;
 	/** When the wait ends without every callback (epoch ms): n8n then passes on the error items set before the wait. */
