@@ -15,7 +15,7 @@ export const waitForCompletionProperty: INodeProperties = {
 	type: 'boolean',
 	default: true,
 	description:
-		'Whether to wait until the image is ready and return it. Turn off to return the task ID at once and collect the result later with "Get Result".',
+		'Whether to wait until the image is ready and return it. Turn off to return the task ID at once and collect the result later with "Get Result". Read per item: items may mix both, even with Wait Method "webhook" (the items that do not wait come out as submitted).',
 	displayOptions: { show: { operation: WAITING_OPERATIONS } },
 };
 
@@ -107,7 +107,7 @@ export const optionsProperty: INodeProperties = {
 			default: '',
 			placeholder: 'e.g. https://n8n.example.com/webhook/…/wavespeed?sku=123',
 			description:
-				"Where WaveSpeed POSTs each task when it ends, such as a WaveSpeed Trigger's production URL. Query parameters you add come back in the Trigger's output.",
+				"Where WaveSpeed POSTs each task when it ends, such as a WaveSpeed Trigger's production URL. Query parameters you add come back in the Trigger's output. Read per item; kept with Wait Method \"webhook\" too (only the items that wait use n8n's resume URL).",
 			displayOptions: { show: { '/operation': TASK_OPERATIONS, '/waitForCompletion': [false] } },
 		},
 		{
@@ -124,7 +124,7 @@ export const optionsProperty: INodeProperties = {
 			default: DEFAULT_MAX_CONCURRENCY,
 			typeOptions: { minValue: 1, maxValue: MAX_MAX_CONCURRENCY },
 			description:
-				'How many items are processed at once (upload, task, wait and download). Lower it if your WaveSpeed plan allows few concurrent tasks. Read from the first item.',
+				'How many items are processed at once (upload, task, wait and download). Lower it if your WaveSpeed plan allows few concurrent tasks. Read from the first item only: it applies to the whole batch.',
 		},
 		{
 			displayName: 'Output Binary Field',
@@ -156,7 +156,7 @@ export const optionsProperty: INodeProperties = {
 			type: 'number',
 			default: DEFAULT_TIMEOUT_SECONDS,
 			typeOptions: { minValue: 1 },
-			description: 'How long to wait for a task in all before failing the item. The task itself is not cancelled.',
+			description: 'How long to wait for a task in all before failing the item. The task itself is not cancelled. Read per item; a webhook wait lasts until the longest Timeout of its items.',
 		},
 		{
 			displayName: 'Wait Method',
@@ -176,7 +176,7 @@ export const optionsProperty: INodeProperties = {
 				},
 			],
 			default: 'poll',
-			description: 'How the execution waits for its tasks when Wait for Completion is on. Read from the first item.',
+			description: 'How the execution waits for its tasks when Wait for Completion is on. Read from the first item only: the whole batch waits one way.',
 			displayOptions: { show: { '/operation': TASK_OPERATIONS, '/waitForCompletion': [true] } },
 		},
 	],
