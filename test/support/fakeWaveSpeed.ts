@@ -12,6 +12,7 @@ import { createCallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import type { CallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import { MEDIA_FILES, checkModelSubmit, findModel, findModelByPath, listModels, renderMedia } from './fakeWaveSpeed/catalogue.ts';
 import type { FakeModel, MediaKind } from './fakeWaveSpeed/catalogue.ts';
+import { shapeOutputs } from './fakeWaveSpeed/outputShapes.ts';
 import { API_ROUTES, applyFault, pickFault, sendEnvelope as send } from './fakeWaveSpeed/faults.ts';
 import type { FaultRule, Route } from './fakeWaveSpeed/faults.ts';
 import { makePlaceholderPng } from './placeholderPng.ts';
@@ -34,6 +35,8 @@ export interface FakeOptions {
 	outputMinBytes: number;
 	/** The ticket route answers 404, as on a gateway that only has the legacy upload. */
 	ticketRouteMissing: boolean;
+	/** Outputs listed as `{url: …}` objects instead of strings (./fakeWaveSpeed/outputShapes.ts). */
+	outputsAsObjects?: boolean;
 }
 
 export interface FakeTask {
@@ -155,7 +158,7 @@ export async function startFakeWaveSpeed(
 		return {
 			id: task.id,
 			model: task.model ?? (Array.isArray(task.request.images) ? EDIT_MODEL : GENERATE_MODEL),
-			outputs,
+			outputs: shapeOutputs(outputs, options.outputsAsObjects === true),
 			urls: { get: `${fake.url}/api/v3/predictions/${task.id}/result` },
 			has_nsfw_contents: outputs.map(() => false),
 			status,
