@@ -10,6 +10,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Envelope } from '../helpers/types';
 import { readBaseUrl } from './baseUrl';
+import { CLIENT_HEADERS } from './clientHeaders';
 import type { ApiContext } from './context';
 import type { RequestKind } from './retry';
 import { mayHaveCreatedTask, parseRetryAfterMs } from './retry';
@@ -63,7 +64,7 @@ export async function apiRequest<T>(ctx: ApiContext, call: ApiCall): Promise<T> 
 			url: `${baseUrl}${call.path}`,
 			body: call.body,
 			qs: call.qs,
-			headers: call.headers,
+			headers: { ...CLIENT_HEADERS, ...(call.headers ?? {}) },
 			json: !Buffer.isBuffer(call.body),
 			// The raw text, so an unreadable body is told apart from a good one instead of passed on as a string.
 			encoding: 'text',
@@ -80,7 +81,7 @@ export async function apiRequest<T>(ctx: ApiContext, call: ApiCall): Promise<T> 
 			// httpRequestWithAuthentication replaces any abort signal with the execution's, so a Stop would cut the reply
 			// off after WaveSpeed created the task. The submit therefore goes through the plain helper, with the same
 			// Bearer header the credential's `authenticate` sets, no signal, and only its own timeout.
-			const headers = { ...(call.headers ?? {}), Authorization: `Bearer ${apiKey}` };
+			const headers = { ...options.headers, Authorization: `Bearer ${apiKey}` };
 			const submit = ctx.helpers.httpRequest({ ...options, headers, abortSignal: undefined });
 			return unwrapEnvelope<T>((await submit) as IN8nHttpFullResponse);
 		}
