@@ -12,6 +12,8 @@ import { createCallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import type { CallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import { MEDIA_FILES, checkModelSubmit, findModel, findModelByPath, listModels, renderMedia } from './fakeWaveSpeed/catalogue.ts';
 import type { FakeModel, MediaKind } from './fakeWaveSpeed/catalogue.ts';
+import { queueTask } from './fakeWaveSpeed/concurrencyQueue.ts';
+import type { ConcurrencyMode } from './fakeWaveSpeed/concurrencyQueue.ts';
 import { shapeOutputs } from './fakeWaveSpeed/outputShapes.ts';
 import { API_ROUTES, applyFault, pickFault, sendEnvelope as send } from './fakeWaveSpeed/faults.ts';
 import type { FaultRule, Route } from './fakeWaveSpeed/faults.ts';
@@ -37,6 +39,8 @@ export interface FakeOptions {
 	ticketRouteMissing: boolean;
 	/** Outputs listed as `{url: …}` objects instead of strings (./fakeWaveSpeed/outputShapes.ts). */
 	outputsAsObjects?: boolean;
+	/** Over maxConcurrentTasks: refuse with 429 (default) or queue in `created` (./fakeWaveSpeed/concurrencyQueue.ts). */
+	concurrencyMode?: ConcurrencyMode;
 }
 
 export interface FakeTask {
@@ -53,6 +57,8 @@ export interface FakeTask {
 	droppedFields?: string[];
 	/** Where WaveSpeed calls when the task ends (`?webhook=` on the submit). */
 	webhookUrl?: string;
+	/** Queue mode: when the task leaves `created` and starts running. */
+	startAtMs?: number;
 	/** When a result poll first saw the end. */
 	firstSeenDoneAtMs?: number;
 	/** When the first output was fully sent: the latency the node added is this minus completeAtMs. */
@@ -138,6 +144,7 @@ export async function startFakeWaveSpeed(
 	};
 
 	const statusOf = (task: FakeTask, nowMs: number): string => {
+		if (task.startAtMs !== undefined && nowMs < task.startAtMs) return 'created';
 		if (task.outcome === 'never' || nowMs < task.completeAtMs) {
 			return nowMs - task.createdAtMs < Math.min(20, options.inferenceMs / 2) ? 'created' : 'processing';
 		}
@@ -265,10 +272,12 @@ export async function startFakeWaveSpeed(
 		const checked = model ? checkModelSubmit(model, json, canDownload) : undefined;
 		const problem = checked ? ('problem' in checked ? checked.problem : undefined) : validateSubmit(json, withImages);
 		if (problem) return send(res, 400, null, problem);
-		if (options.maxConcurrentTasks > 0 && runningTasks(Date.now()) >= options.maxConcurrentTasks) {
+		const queue = options.concurrencyMode === 'queue' && options.maxConcurrentTasks > 0;
+		if (!queue && options.maxConcurrentTasks > 0 && runningTasks(Date.now()) >= options.maxConcurrentTasks) {
 			return send(res, 429, null, 'too many concurrent tasks', { 'Retry-After': '1' });
 		}
 		const task = createTask(json, model, checked && 'dropped' in checked ? checked.dropped : undefined);
+		if (queue) queueTask(task, fake.tasks.values(), options.maxConcurrentTasks, task.createdAtMs);
 		if (webhookUrl && task.outcome !== 'never') {
 			task.webhookUrl = webhookUrl;
 			// A timer may fire a millisecond before the end it was set for: the call always reports the task ended.
