@@ -38,6 +38,8 @@ export interface ApiCall {
 	retryRateLimit?: boolean;
 	/** Query parameters, e.g. a submit's `webhook`. */
 	qs?: IDataObject;
+	/** A 2xx JSON object without the envelope's `data` is returned whole (replies whose shape is undocumented). */
+	acceptBareReply?: boolean;
 }
 
 /** Why a call failed, for callers that react to it (a 404 on the upload route, an unknown task id). */
@@ -87,7 +89,7 @@ export async function apiRequest<T>(ctx: ApiContext, call: ApiCall): Promise<T> 
 		}
 		const request = ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options);
 		// n8n swaps our signal for the execution's own, so a fail-fast abort would wait for a slow reply: abandon it.
-		return unwrapEnvelope<T>(await abandonOnAbort(request as Promise<IN8nHttpFullResponse>, call.signal));
+		return unwrapEnvelope<T>(await abandonOnAbort(request as Promise<IN8nHttpFullResponse>, call.signal), call.acceptBareReply);
 	};
 
 	try {
@@ -115,7 +117,7 @@ async function abandonOnAbort<R>(request: Promise<R>, signal: AbortSignal | unde
 	}
 }
 
-function unwrapEnvelope<T>(response: IN8nHttpFullResponse): T {
+function unwrapEnvelope<T>(response: IN8nHttpFullResponse, acceptBareReply = false): T {
 	const { statusCode } = response;
 	const reply = parseReply(response.body);
 	const envelope = reply && 'data' in reply ? (reply as unknown as Envelope<never>) : undefined;
@@ -125,6 +127,7 @@ function unwrapEnvelope<T>(response: IN8nHttpFullResponse): T {
 	if (statusCode < 200 || statusCode >= 300) {
 		throw new AttemptFailure({ type: 'status', statusCode }, message, retryAfterMs);
 	}
+	if (!envelope && reply && acceptBareReply) return reply as T;
 	if (!envelope) {
 		const why = reply ? 'JSON without data' : 'not JSON';
 		throw new AttemptFailure({ type: 'badBody' }, `an unreadable reply (HTTP ${statusCode}, ${why})`);

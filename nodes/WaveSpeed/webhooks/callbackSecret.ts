@@ -106,7 +106,8 @@ function findSecret(value: unknown, depth: number): string | undefined {
 	return undefined;
 }
 
-const SECRET_REQUEST = { method: 'GET', path: '/api/v3/webhook/secret', kind: 'read', itemIndex: 0, timeoutMs: 10_000 } as const;
+// acceptBareReply: a top-level {secret} without the envelope is read too (the shape is known only from third parties).
+const SECRET_REQUEST = { method: 'GET', path: '/api/v3/webhook/secret', kind: 'read', itemIndex: 0, timeoutMs: 10_000, acceptBareReply: true } as const;
 /** The secret is fetched while WaveSpeed's call waits: retries included, it gives up well before the caller does. */
 const SECRET_FETCH_LIMIT_MS = 20_000;
 
