@@ -4,6 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { apiRequest, getHttpStatus } from '../transport';
 import { prefixMessage, taskError } from './itemErrors';
+import { withReadOutputs } from './outputData';
 import { describeFailure, isFailed } from './taskStatus';
 import { BALANCE_ENDPOINT } from './model';
 import type { Balance, Task } from './types';
@@ -44,7 +45,7 @@ export async function submitTask(
 		});
 	}
 	const sync = options.syncTimeoutMs !== undefined;
-	return await apiRequest<Task>(ctx, {
+	const submitted = await apiRequest<Task>(ctx, {
 		method: 'POST',
 		path: endpoint,
 		kind: 'submit',
@@ -56,6 +57,7 @@ export async function submitTask(
 		retryRateLimit: options.retryRateLimit,
 		timeoutMs: sync ? Math.max(options.syncTimeoutMs!, MIN_SYNC_REPLY_WAIT_MS) + SYNC_REPLY_MARGIN_MS : undefined,
 	});
+	return withReadOutputs(submitted);
 }
 
 export async function fetchTask(
@@ -66,7 +68,7 @@ export async function fetchTask(
 	deadlineMs?: number,
 ): Promise<Task> {
 	try {
-		return await apiRequest<Task>(ctx, {
+		const task = await apiRequest<Task>(ctx, {
 			method: 'GET',
 			path: `/api/v3/predictions/${encodeURIComponent(taskId)}/result`,
 			kind: 'read',
@@ -74,6 +76,7 @@ export async function fetchTask(
 			signal,
 			deadlineMs,
 		});
+		return withReadOutputs(task);
 	} catch (error) {
 		if (getHttpStatus(error) === 404) {
 			throw taskError(

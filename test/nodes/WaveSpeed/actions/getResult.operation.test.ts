@@ -36,6 +36,15 @@ describe('Get Result', () => {
 		expect(fake.countRequests('result')).toBeLessThanOrEqual(3);
 	});
 
+	it('downloads outputs WaveSpeed lists as {url} objects, as its own clients accept them', async () => {
+		fake.options.outputsAsObjects = true;
+		const taskId = await submit('[inference:10]');
+		const [item] = await runNode(createExecuteContext(contextFor(fake, getResultParams(taskId))));
+		expect(item.json).toMatchObject({ id: taskId, status: 'completed', outputs: [`${fake.url}/cdn/${taskId}/output-0.png`] });
+		expect(item.binary?.data.mimeType).toBe('image/png');
+		expect(fake.countRequests('download')).toBe(1);
+	});
+
 	it('fails an empty task ID before any request', async () => {
 		const error = await failure(runNode(createExecuteContext(contextFor(fake, getResultParams('  ')))));
 		expect(error.message).toBe('The task ID is empty [item 0, parameter "Task ID"]');
