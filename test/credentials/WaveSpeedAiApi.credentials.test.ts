@@ -4,7 +4,7 @@ import type { IDataObject, IHttpRequestOptions, IN8nHttpFullResponse, INode, INo
 import { Workflow } from 'n8n-workflow';
 
 import { REFUSED_BASE_URL_TARGET, WaveSpeedAiApi } from '../../credentials/WaveSpeedAiApi.credentials';
-import { apiRequest } from '../../nodes/WaveSpeed/transport';
+import { NO_DEADLINE, apiRequest } from '../../nodes/WaveSpeed/transport';
 import { isAllowedBaseUrl } from '../../nodes/WaveSpeed/transport/baseUrl';
 import { createExecuteContext } from '../support/executeContext';
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
@@ -123,7 +123,7 @@ describe('WaveSpeed AI API credential', () => {
 		expect(resolveTestBaseUrl(baseUrl)).toBe(REFUSED_BASE_URL_TARGET);
 
 		const context = createExecuteContext({ params: {}, credentials: { apiKey: 'secret-key-123', baseUrl } });
-		const error = await apiRequest(context.ctx, { method: 'GET', path: '/api/v3/balance', kind: 'read', itemIndex: 0 }).then(
+		const error = await apiRequest(context.ctx, { method: 'GET', path: '/api/v3/balance', kind: 'read', itemIndex: 0, deadlineMs: NO_DEADLINE }).then(
 			() => undefined,
 			(caught: Error) => caught,
 		);
