@@ -65,6 +65,8 @@ export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: W
 			);
 		}
 		if (learnt?.aborted && Date.now() < wakeAtMs) continue;
+		// Woken at the deadline: a poll now would have no time left for its reply (and could outlive the item).
+		if (Date.now() >= deadlineMs) throw timedOut();
 		const taskId = current.id;
 		try {
 			const polledAtMs = elapsedMs();
