@@ -22,6 +22,13 @@ export const CREDENTIAL_TYPE = 'waveSpeedAiApi';
 
 const DEFAULT_API_TIMEOUT_MS = 60_000;
 
+/**
+ * A call that no item's Timeout bounds: only where that is meant (Get Balance, which has no Timeout; the editor's
+ * model list). Each attempt still has its own time limit and the retries are few. Everything an item does passes the
+ * item's deadline instead, so leaving the bound out is a type error, not a silent wait.
+ */
+export const NO_DEADLINE = Number.POSITIVE_INFINITY;
+
 export interface ApiCall {
 	method: IHttpRequestMethods;
 	path: string;
@@ -32,8 +39,13 @@ export interface ApiCall {
 	/** Per attempt: a hung connection fails the attempt instead of stalling the item. */
 	timeoutMs?: number;
 	signal?: AbortSignal;
-	/** No attempt, and no wait before one, goes past this time (epoch ms). */
-	deadlineMs?: number;
+	/** No attempt, and no wait before one, goes past this time (epoch ms), or NO_DEADLINE where nothing bounds the call. */
+	deadlineMs: number;
+	/**
+	 * The attempt's own `timeoutMs` is not cut at the deadline: a sync-mode submit, whose held reply is the only place
+	 * the id of a billed task arrives. The deadline still bounds any wait before an attempt.
+	 */
+	awaitReplyInFull?: boolean;
 	/** False: a 429 fails the call at once, with WaveSpeed's Retry-After in the error (see getRetryAfterMs). */
 	retryRateLimit?: boolean;
 	/** Query parameters, e.g. a submit's `webhook`. */
@@ -60,7 +72,7 @@ export async function apiRequest<T>(ctx: ApiContext, call: ApiCall): Promise<T> 
 
 	const sendOnce = async (): Promise<T> => {
 		const timeoutMs = call.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
-		const remainingMs = call.deadlineMs === undefined ? timeoutMs : Math.max(1, call.deadlineMs - Date.now());
+		const remainingMs = call.awaitReplyInFull ? timeoutMs : Math.max(1, call.deadlineMs - Date.now());
 		const options: IHttpRequestOptions = {
 			method: call.method,
 			url: `${baseUrl}${call.path}`,

@@ -45,6 +45,19 @@ describe('Get Result', () => {
 		expect(fake.countRequests('download')).toBe(1);
 	});
 
+	// Issue 19 defect 4: this first read ignored the Timeout and retried the 429 for 12 reads (about 11 s).
+	it.each([
+		['without waiting', false],
+		['before waiting', true],
+	])("bounds the first read by the item's Timeout (%s): a 429 whose Retry-After outlasts it is not retried", async (_, waitForCompletion) => {
+		const taskId = await submit('[inference:10]');
+		fake.faults.push({ route: 'result', kind: 'status', status: 429, retryAfterSeconds: 1 });
+		const params = getResultParams(taskId, { waitForCompletion, options: { pollInterval: 0.5, timeout: 1 } });
+		const error = await failure(runNode(createExecuteContext(contextFor(fake, params))));
+		expect(error.message).toContain('429');
+		expect(fake.countRequests('result')).toBe(1);
+	});
+
 	it('fails an empty task ID before any request', async () => {
 		const error = await failure(runNode(createExecuteContext(contextFor(fake, getResultParams('  ')))));
 		expect(error.message).toBe('The task ID is empty [item 0, parameter "Task ID"]');

@@ -33,6 +33,7 @@ describe('transport: WaveSpeed error replies in every shape', () => {
 				itemIndex: 0,
 				body: { images: ['https://example.com/a.png'], prompt: 'p' },
 				retryRateLimit: false,
+				deadlineMs: Date.now() + 30_000,
 			}),
 		);
 
