@@ -23,6 +23,16 @@ import type { Scenario, ScenarioResult } from './scenario';
 const KB = 1024;
 const MB = 1024 * KB;
 
+/**
+ * Tasks of one kind do not take the same time (GPT Image 2: 10 s to 150 s; refusals in a second): a first wave of 5
+ * at 6 s teaches the schedule a median, then 20 tasks from 1 s to 12 s, in a mixed order, and a refusal at 0.8 s.
+ */
+function variedPrompts(): string[] {
+	const firstWave = Array.from({ length: 5 }, () => '[inference:6000]');
+	const varied = Array.from({ length: 20 }, (_, index) => `[inference:${1000 + Math.round((((index * 7) % 20) * 11_000) / 19)}]`);
+	return [...firstWave, varied[0], '[fail] [inference:800]', ...varied.slice(1)];
+}
+
 function scenarios(full: boolean): Scenario[] {
 	const base = { imageBytes: 100 * KB, pollIntervalSeconds: 2, binaryMode: 'filesystem' as const };
 	/** Each of these runs twice, side by side: the node, and the fixed-interval baseline client (what peers do). */
@@ -33,6 +43,7 @@ function scenarios(full: boolean): Scenario[] {
 	];
 	return [
 		...compared.flatMap((scenario) => [scenario, { ...scenario, label: `${scenario.label}: fixed 2 s baseline`, baseline: true }]),
+		{ ...base, label: 'varied: 5 × 6 s, then 20 × 1–12 s and a refusal at 0.8 s, concurrency 5', items: 26, concurrency: 5, prompts: variedPrompts() },
 		{ ...base, label: '1 item', items: 1, concurrency: 4 },
 		{ ...base, label: '10 items, concurrency 1 (sequential loop)', items: 10, concurrency: 1 },
 		...(full ? [{ ...base, label: '200 items, concurrency 20', items: 200, concurrency: 20 }] : []),
@@ -54,6 +65,7 @@ async function main(): Promise<void> {
 	const inferenceMs = Number(values['inference-ms'] ?? 10_000);
 	const fake = await startFakeWaveSpeed({ inferenceMs, outputWidth: 1024, outputHeight: 1024 });
 	const rows: string[][] = [];
+	const notes: string[] = [];
 	const header = ['scenario', 'span s', 'ideal s', 'span / ideal', 'added latency ms (median / p95)', 'polls per task-s', 'submits/item', 'uploads/item', 'downloads/item', 'peak RSS MB', 'RSS growth MB'];
 
 	for (const scenario of scenarios(Boolean(values.full)).filter((s) => !values.only || s.label.includes(values.only))) {
@@ -72,6 +84,17 @@ async function main(): Promise<void> {
 		const result = JSON.parse(output.trim().split('\n').pop()!) as ScenarioResult;
 		const perItem = (route: Route) => (fake.countRequests(route) / scenario.items).toFixed(1);
 		const latencies = [...fake.tasks.values()].map((task) => (task.outputSentAtMs ?? NaN) - task.completeAtMs);
+		if (scenario.prompts) {
+			// How long after its end the node first saw each task (a refusal has no output to time).
+			const seenLate = (tasks: typeof fake.tasks extends Map<string, infer T> ? T[] : never) =>
+				tasks.map((task) => (task.firstSeenDoneAtMs ?? NaN) - task.completeAtMs);
+			const all = [...fake.tasks.values()];
+			const completed = seenLate(all.filter((task) => task.outcome === 'completed'));
+			const refused = seenLate(all.filter((task) => task.outcome === 'failed'));
+			notes.push(
+				`${scenario.label}: completed tasks seen ${Math.round(percentile(completed, 0.5))} ms (median) / ${Math.round(percentile(completed, 0.9))} ms (p90) after they ended; the refusal ${refused.map(Math.round).join(', ')} ms.`,
+			);
+		}
 		if (process.env.BENCH_DEBUG) {
 			const t0 = Math.min(...[...fake.tasks.values()].map((task) => task.createdAtMs));
 			for (const task of fake.tasks.values()) {
@@ -108,6 +131,8 @@ async function main(): Promise<void> {
 			line(widths.map((width) => '-'.repeat(width))),
 			...rows.map(line),
 			'',
+			...notes,
+			...(notes.length ? [''] : []),
 		].join('\n'),
 	);
 }

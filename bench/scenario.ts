@@ -20,6 +20,8 @@ export interface Scenario {
 	accountCap?: number;
 	/** Run the fixed-interval baseline client (bench/baseline.ts) instead of the node. */
 	baseline?: boolean;
+	/** One prompt per item (e.g. "[inference:3000]", "[fail] [inference:800]"); failed items continue (regular output). */
+	prompts?: string[];
 }
 
 export interface ScenarioResult {
@@ -33,15 +35,21 @@ export interface ScenarioResult {
 async function main(): Promise<void> {
 	const { scenario, baseUrl, apiKey } = JSON.parse(process.argv[2]) as { scenario: Scenario; baseUrl: string; apiKey: string };
 	const harness = createWorkflowHarness(scenario.binaryMode, { apiKey, baseUrl });
-	const items = Array.from({ length: scenario.items }, (_, index) => ({ seed: `item-${index}` }));
+	const items = Array.from({ length: scenario.items }, (_, index) => ({ seed: `item-${index}`, prompt: scenario.prompts?.[index] ?? 'Put the product in a studio' }));
 	const workflow = chain(
 		node('Start', 'test.start', { items: JSON.stringify(items) }),
 		node('Make Binary', 'test.makeBinary', { seed: '={{ $json.seed }}', minBytes: scenario.imageBytes }),
-		node('WaveSpeed', WAVESPEED_TYPE, {
-			operation: 'editImage',
-			prompt: 'Put the product in a studio',
-			options: { pollInterval: scenario.pollIntervalSeconds, maxConcurrency: scenario.concurrency, timeout: 3600 },
-		}),
+		node(
+			'WaveSpeed',
+			WAVESPEED_TYPE,
+			{
+				operation: 'editImage',
+				prompt: '={{ $json.prompt }}',
+				options: { pollInterval: scenario.pollIntervalSeconds, maxConcurrency: scenario.concurrency, timeout: 3600 },
+			},
+			// A refused task is an error item, not the end of the batch.
+			scenario.prompts ? { onError: 'continueRegularOutput' } : {},
+		),
 	);
 
 	const baselineRssBytes = process.memoryUsage.rss();

@@ -5,7 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { ALLOWED_BASE_URL_PATTERN } from '../nodes/WaveSpeed/transport/baseUrl';
+import { ALLOWED_BASE_URL_PATTERN, DEFAULT_BASE_URL } from '../nodes/WaveSpeed/transport/baseUrl';
 
 /**
  * Where the credential test goes instead of a Base URL the key may not be sent to: a reserved name that resolves
@@ -67,8 +67,10 @@ export class WaveSpeedAiApi implements ICredentialType {
 	// redirect and sends the key only to an allowed Base URL.
 	test: ICredentialTestRequest = {
 		request: {
+			// An emptied (or blank) Base URL means WaveSpeed's own, as in the node (transport/baseUrl.ts readBaseUrl).
 			baseURL:
-				`={{ !$credentials.baseUrl || new RegExp(${JSON.stringify(ALLOWED_BASE_URL_PATTERN)}, "i").test($credentials.baseUrl) ` +
+				`={{ !String($credentials.baseUrl || "").trim() ? "${DEFAULT_BASE_URL}" ` +
+				`: new RegExp(${JSON.stringify(ALLOWED_BASE_URL_PATTERN)}, "i").test($credentials.baseUrl) ` +
 				`? $credentials.baseUrl.trim().replace(/\\/+$/, "") : "${REFUSED_BASE_URL_TARGET}" }}`,
 			url: '/api/v3/balance',
 			method: 'GET',

@@ -2,6 +2,7 @@
  * What the WaveSpeed Trigger does with one incoming call, once its signature has been checked: refuse it, acknowledge
  * it without starting anything, or start one execution for the finished task it reports. Pure.
  */
+import { readOutputs } from '../WaveSpeed/helpers/outputData';
 import { isTerminal } from '../WaveSpeed/helpers/taskStatus';
 import type { Task } from '../WaveSpeed/helpers/types';
 
@@ -54,15 +55,13 @@ export function parsePrediction(rawBody: Buffer): CallbackPrediction | string {
 	const prediction = value as Record<string, unknown>;
 	if (typeof prediction.id !== 'string' || prediction.id.trim() === '') return 'the body has no task id';
 	if (typeof prediction.status !== 'string') return 'the body has no task status';
-	if (prediction.outputs !== undefined && prediction.outputs !== null) {
-		if (!Array.isArray(prediction.outputs) || prediction.outputs.some((output) => typeof output !== 'string')) {
-			return 'the body\'s outputs are not a list of strings';
-		}
-	}
+	// Bare strings or {url: …} objects, as WaveSpeed's own clients accept.
+	const outputs = readOutputs(prediction.outputs);
+	if (outputs === undefined) return 'the body\'s outputs are not a list of URLs (strings or {url} objects)';
 	const input = prediction.input;
 	return {
 		...(prediction as unknown as Task),
-		outputs: (prediction.outputs as string[] | null | undefined) ?? [],
+		outputs,
 		input: input && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : undefined,
 	};
 }

@@ -39,7 +39,7 @@ export async function buildTriggerItem(
 			itemIndex: 0,
 			downloadOutput: true,
 			outputBinaryProperty: options.outputBinaryProperty,
-			timeoutMs: options.downloadTimeoutSeconds * 1000,
+			deadlineMs: Date.now() + options.downloadTimeoutSeconds * 1000,
 			// A callback URL may be given to any model's task: images, videos or audio.
 			media: 'any',
 		});

@@ -4,8 +4,8 @@ import type { IDataObject, IHttpRequestOptions, IN8nHttpFullResponse, INode, INo
 import { Workflow } from 'n8n-workflow';
 
 import { REFUSED_BASE_URL_TARGET, WaveSpeedAiApi } from '../../credentials/WaveSpeedAiApi.credentials';
-import { apiRequest } from '../../nodes/WaveSpeed/transport';
-import { isAllowedBaseUrl } from '../../nodes/WaveSpeed/transport/baseUrl';
+import { NO_DEADLINE, apiRequest } from '../../nodes/WaveSpeed/transport';
+import { DEFAULT_BASE_URL, isAllowedBaseUrl, readBaseUrl } from '../../nodes/WaveSpeed/transport/baseUrl';
 import { createExecuteContext } from '../support/executeContext';
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
@@ -113,6 +113,15 @@ describe('WaveSpeed AI API credential', () => {
 		'api.wavespeed.ai',
 	];
 
+	// Issue 19 defect 8: an emptied Base URL resolved to "" (the test failed) and a blank one to the refused target,
+	// though the node then calls https://api.wavespeed.ai.
+	it.each(['', '   ', '\t\n'])('tests WaveSpeed\'s own API for an emptied Base URL (%j), as the node calls it', (baseUrl) => {
+		expect(resolveTestBaseUrl(baseUrl)).toBe(DEFAULT_BASE_URL);
+		expect(resolve(String(new WaveSpeedAiApi().test.request.baseURL), { baseUrl })).toBe(DEFAULT_BASE_URL);
+		const { ctx } = createExecuteContext({ params: {}, credentials: { apiKey: 'k', baseUrl } });
+		expect(readBaseUrl(ctx, { baseUrl }, 0)).toBe(DEFAULT_BASE_URL);
+	});
+
 	it.each(ALLOWED)('allows %s, in the node and in the credential test alike', (baseUrl) => {
 		expect(isAllowedBaseUrl(baseUrl)).toBe(true);
 		expect(resolveTestBaseUrl(baseUrl)).toBe(baseUrl.replace(/\/+$/, ''));
@@ -123,7 +132,7 @@ describe('WaveSpeed AI API credential', () => {
 		expect(resolveTestBaseUrl(baseUrl)).toBe(REFUSED_BASE_URL_TARGET);
 
 		const context = createExecuteContext({ params: {}, credentials: { apiKey: 'secret-key-123', baseUrl } });
-		const error = await apiRequest(context.ctx, { method: 'GET', path: '/api/v3/balance', kind: 'read', itemIndex: 0 }).then(
+		const error = await apiRequest(context.ctx, { method: 'GET', path: '/api/v3/balance', kind: 'read', itemIndex: 0, deadlineMs: NO_DEADLINE }).then(
 			() => undefined,
 			(caught: Error) => caught,
 		);

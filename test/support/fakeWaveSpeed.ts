@@ -12,6 +12,9 @@ import { createCallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import type { CallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import { MEDIA_FILES, answerCatalogue, answerQuote, checkModelSubmit, createCatalogueSwitches, findModelByPath, renderMedia } from './fakeWaveSpeed/catalogue.ts';
 import type { CatalogueSwitches, FakeModel, MediaKind } from './fakeWaveSpeed/catalogue.ts';
+import { queueTask } from './fakeWaveSpeed/concurrencyQueue.ts';
+import type { ConcurrencyMode } from './fakeWaveSpeed/concurrencyQueue.ts';
+import { shapeOutputs } from './fakeWaveSpeed/outputShapes.ts';
 import { API_ROUTES, applyFault, pickFault, sendEnvelope as send } from './fakeWaveSpeed/faults.ts';
 import type { FaultRule, Route } from './fakeWaveSpeed/faults.ts';
 import { makePlaceholderPng } from './placeholderPng.ts';
@@ -34,6 +37,10 @@ export interface FakeOptions {
 	outputMinBytes: number;
 	/** The ticket route answers 404, as on a gateway that only has the legacy upload. */
 	ticketRouteMissing: boolean;
+	/** Outputs listed as `{url: …}` objects instead of strings (./fakeWaveSpeed/outputShapes.ts). */
+	outputsAsObjects?: boolean;
+	/** Over maxConcurrentTasks: refuse with 429 (default) or queue in `created` (./fakeWaveSpeed/concurrencyQueue.ts). */
+	concurrencyMode?: ConcurrencyMode;
 }
 
 export interface FakeTask {
@@ -50,6 +57,8 @@ export interface FakeTask {
 	droppedFields?: string[];
 	/** Where WaveSpeed calls when the task ends (`?webhook=` on the submit). */
 	webhookUrl?: string;
+	/** Queue mode: when the task leaves `created` and starts running. */
+	startAtMs?: number;
 	/** When a result poll first saw the end. */
 	firstSeenDoneAtMs?: number;
 	/** When the first output was fully sent: the latency the node added is this minus completeAtMs. */
@@ -139,6 +148,7 @@ export async function startFakeWaveSpeed(
 	};
 
 	const statusOf = (task: FakeTask, nowMs: number): string => {
+		if (task.startAtMs !== undefined && nowMs < task.startAtMs) return 'created';
 		if (task.outcome === 'never' || nowMs < task.completeAtMs) {
 			return nowMs - task.createdAtMs < Math.min(20, options.inferenceMs / 2) ? 'created' : 'processing';
 		}
@@ -159,7 +169,7 @@ export async function startFakeWaveSpeed(
 		return {
 			id: task.id,
 			model: task.model ?? (Array.isArray(task.request.images) ? EDIT_MODEL : GENERATE_MODEL),
-			outputs,
+			outputs: shapeOutputs(outputs, options.outputsAsObjects === true),
 			urls: { get: `${fake.url}/api/v3/predictions/${task.id}/result` },
 			has_nsfw_contents: outputs.map(() => false),
 			status,
@@ -267,10 +277,12 @@ export async function startFakeWaveSpeed(
 		const checked = model ? checkModelSubmit(model, json, canDownload) : undefined;
 		const problem = checked ? ('problem' in checked ? checked.problem : undefined) : validateSubmit(json, withImages);
 		if (problem) return send(res, 400, null, problem);
-		if (options.maxConcurrentTasks > 0 && runningTasks(Date.now()) >= options.maxConcurrentTasks) {
+		const queue = options.concurrencyMode === 'queue' && options.maxConcurrentTasks > 0;
+		if (!queue && options.maxConcurrentTasks > 0 && runningTasks(Date.now()) >= options.maxConcurrentTasks) {
 			return send(res, 429, null, 'too many concurrent tasks', { 'Retry-After': '1' });
 		}
 		const task = createTask(json, model, checked && 'dropped' in checked ? checked.dropped : undefined);
+		if (queue) queueTask(task, fake.tasks.values(), options.maxConcurrentTasks, task.createdAtMs);
 		if (webhookUrl && task.outcome !== 'never') {
 			task.webhookUrl = webhookUrl;
 			// A timer may fire a millisecond before the end it was set for: the call always reports the task ended.

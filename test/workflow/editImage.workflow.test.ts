@@ -203,10 +203,10 @@ describe.each<BinaryMode>(['default', 'filesystem'])('Edit Image workflows, bina
 	});
 
 	// Regression: n8n replaces a request's abort signal with the execution's, so a failing item used to wait for
-	// another item's slow API reply (4 s here) before the node failed.
+	// another item's slow API reply before the node failed. The reply here comes after the test's own time limit, so
+	// waiting for it fails the test (no timed assertion).
 	it('without Continue On Fail, fails fast even while another item waits on a slow API reply', async () => {
-		fake.faults.push({ route: 'ticket', kind: 'delay', delayMs: 4000, times: 1 });
-		const startedAtMs = Date.now();
+		fake.faults.push({ route: 'ticket', kind: 'delay', delayMs: 60_000, times: 1 });
 		const result = await harness.run(
 			chain(
 				start([{ source: 'binary' }, { source: 'url' }]),
@@ -216,7 +216,7 @@ describe.each<BinaryMode>(['default', 'filesystem'])('Edit Image workflows, bina
 		);
 		expect(result.run.status).toBe('error');
 		expect(result.run.data.resultData.error?.message).toBe('WaveSpeed answered 400: failed to download image: https://unreachable.invalid/a.png');
-		expect(Date.now() - startedAtMs).toBeLessThan(2500);
 		expect(fake.tasks.size).toBe(0);
+		expect(fake.countRequests('put')).toBe(0);
 	});
 });

@@ -147,7 +147,7 @@ export const optionsProperty: INodeProperties = {
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether WaveSpeed should hold the submit request open until the image is ready. If its wait runs out, the node goes on polling the task.',
+				'Whether WaveSpeed should hold the submit request open until the image is ready. The node waits for that reply in full (at least 10 minutes, even past Timeout: giving up would lose the ID of a billed task); Timeout then counts from the reply and bounds the polling, if WaveSpeed\'s wait ran out, and the downloads.',
 			displayOptions: { show: { '/operation': TASK_OPERATIONS } },
 		},
 		{

@@ -40,13 +40,15 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
 	const { itemIndex, taskId, settings } = job;
 	const startedAtMs = Date.now();
-	let task = await fetchTask(this, taskId, itemIndex, run.signal);
+	// The Timeout bounds every request of the item, the first read too (a 429 with a long Retry-After included).
+	const deadlineMs = startedAtMs + settings.timeoutMs;
+	let task = await fetchTask(this, taskId, itemIndex, run.signal, deadlineMs);
 	run.onSubmitted(taskId);
 	if (settings.waitForCompletion) {
-		task = await waitForTask(this, task, { ...settings, itemIndex, startedAtMs, signal: run.signal });
+		task = await waitForTask(this, task, { ...settings, itemIndex, startedAtMs, deadlineMs, signal: run.signal });
 	}
 	assertTaskNotFailed(this, task, itemIndex);
 	// A Run Model task may have made a video or audio: any media is taken then.
 	const media = isGptImage2Model(task.model) ? 'image' : 'any';
-	return await buildOutputItem(this, task, { ...settings, itemIndex, signal: run.signal, media });
+	return await buildOutputItem(this, task, { ...settings, itemIndex, signal: run.signal, deadlineMs, media });
 }

@@ -5,6 +5,7 @@ import { runPool } from '../helpers/concurrency';
 import { getTaskId } from '../helpers/itemErrors';
 import type { TaskSettings } from '../helpers/taskRun';
 import { isSubmitOutcomeUnknown } from '../transport';
+import { assertCallbackUrlReachable } from '../webhooks/callbackReachability';
 import { planWait, startWaiting } from '../webhooks/startWait';
 import type { WaitPlan } from '../webhooks/startWait';
 import type { FailedBeforeWait, PassedBeforeWait } from '../webhooks/waitState';
@@ -132,7 +133,9 @@ async function prepareAll(
 	const prepared: Prepared[] = [];
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
-			prepared.push({ job: await handler.prepare.call(ctx, itemIndex, { isToolCall }) });
+			const job = await handler.prepare.call(ctx, itemIndex, { isToolCall });
+			await assertCallbackUrlReachable(ctx, (job as { settings?: { callbackUrl?: string } }).settings?.callbackUrl, itemIndex);
+			prepared.push({ job });
 		} catch (error) {
 			if (!continueOnFail) throw asNodeError(ctx, error, itemIndex);
 			prepared.push({ error: error as Error });

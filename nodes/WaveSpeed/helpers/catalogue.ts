@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE, apiRequest } from '../transport';
+import { CREDENTIAL_TYPE, NO_DEADLINE, apiRequest } from '../transport';
 import type { ApiContext } from '../transport';
 import type { RequestSchema } from './requestSchema';
 import { parseRequestSchema } from './requestSchema';
@@ -76,7 +76,7 @@ export function describeCatalogueFailure(error: unknown): string {
 }
 
 /** The catalogue, or an error (with the transport's type and HTTP status) whose message names the catalogue. */
-export async function fetchCatalogue(ctx: IExecuteFunctions, options: { deadlineMs?: number } = {}): Promise<Catalogue> {
+export async function fetchCatalogue(ctx: IExecuteFunctions, options: { deadlineMs: number }): Promise<Catalogue> {
 	let data: unknown;
 	try {
 		data = await apiRequest<unknown>(ctx, { method: 'GET', path: MODELS_PATH, kind: 'read', itemIndex: 0, deadlineMs: options.deadlineMs });
@@ -150,7 +150,7 @@ export async function getEditorCatalogue(ctx: IExecuteFunctions): Promise<Catalo
 	for (const [key, entry] of forEditor) if (entry.expiresAtMs <= nowMs) forEditor.delete(key);
 	let entry = forEditor.get(account);
 	if (!entry) {
-		entry = { expiresAtMs: nowMs + EDITOR_CACHE_MS, catalogue: fetchCatalogue(ctx) };
+		entry = { expiresAtMs: nowMs + EDITOR_CACHE_MS, catalogue: fetchCatalogue(ctx, { deadlineMs: NO_DEADLINE }) };
 		forEditor.set(account, entry);
 		entry.catalogue.catch(() => forEditor.delete(account));
 	}

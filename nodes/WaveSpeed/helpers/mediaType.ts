@@ -27,6 +27,28 @@ export function sniffImageType(bytes: Buffer): MediaType | undefined {
 	return undefined;
 }
 
+const isoMedia = (kind: MediaKind, mimeType: string, extension: string): MediaType => ({ kind, mimeType, extension });
+const HEIC = isoMedia('image', 'image/heic', 'heic');
+const HEIF = isoMedia('image', 'image/heif', 'heif');
+const AVIF = isoMedia('image', 'image/avif', 'avif');
+
+/** ISO media (ftyp) major brands that are not MP4 video; any other brand plays as MP4. */
+const ISO_MEDIA_BRANDS: Record<string, MediaType | undefined> = {
+	heic: HEIC,
+	heix: HEIC,
+	hevc: HEIC,
+	heim: HEIC,
+	heis: HEIC,
+	mif1: HEIF,
+	msf1: HEIF,
+	heif: HEIF,
+	avif: AVIF,
+	avis: AVIF,
+	'M4A ': isoMedia('audio', 'audio/mp4', 'm4a'),
+	'M4B ': isoMedia('audio', 'audio/mp4', 'm4b'),
+	'qt  ': isoMedia('video', 'video/quicktime', 'mov'),
+};
+
 /** Any image, video or audio a WaveSpeed model may make (or take): the formats its models are documented with. */
 export function sniffMediaType(bytes: Buffer): MediaType | undefined {
 	const known = sniffImageType(bytes);
@@ -34,14 +56,15 @@ export function sniffMediaType(bytes: Buffer): MediaType | undefined {
 	const media = (kind: MediaKind, mimeType: string, extension: string): MediaType => ({ kind, mimeType, extension });
 	if (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a') return media('image', 'image/gif', 'gif');
 	if (ascii(bytes, 4, 8) === 'ftyp') {
-		// ISO media: the brand says which. M4A is audio; QuickTime is .mov; the rest plays as MP4.
-		const brand = ascii(bytes, 8, 12);
-		if (brand === 'M4A ') return media('audio', 'audio/mp4', 'm4a');
-		if (brand === 'qt  ') return media('video', 'video/quicktime', 'mov');
-		return media('video', 'video/mp4', 'mp4');
+		// ISO media: the major brand says which. HEIC/HEIF (phone photos) and AVIF are still images in the same box
+		// format as MP4: declaring them video would upload a photo as a video and store an output as .mp4.
+		const type = ISO_MEDIA_BRANDS[ascii(bytes, 8, 12)];
+		return type ?? media('video', 'video/mp4', 'mp4');
 	}
 	if (bytes.length >= 4 && bytes.subarray(0, 4).equals(EBML_SIGNATURE)) return media('video', 'video/webm', 'webm');
 	if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WAVE') return media('audio', 'audio/wav', 'wav');
+	// Raw AAC (ADTS): the frame sync of MP3 with layer bits 00, which MPEG audio does not use (0xFFF1, 0xFFF9).
+	if (bytes.length >= 2 && bytes[0] === 0xff && (bytes[1] & 0xf6) === 0xf0) return media('audio', 'audio/aac', 'aac');
 	if (ascii(bytes, 0, 3) === 'ID3' || (bytes.length >= 2 && bytes[0] === 0xff && (bytes[1] & 0xe0) === 0xe0)) {
 		return media('audio', 'audio/mpeg', 'mp3');
 	}

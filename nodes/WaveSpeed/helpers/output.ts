@@ -18,9 +18,7 @@ export interface OutputOptions {
 	outputBinaryProperty: string;
 	signal?: AbortSignal;
 	/** The item's deadline (epoch ms): no download, retry or wait goes past it. */
-	deadlineMs?: number;
-	/** Without a deadline, the item's Timeout still bounds its downloads, counted from when they start. */
-	timeoutMs?: number;
+	deadlineMs: number;
 	/** 'image' (the default): PNG, JPEG or WEBP only, described in `images`. 'any': image, video or audio, in `files`. */
 	media?: OutputMedia;
 }
@@ -80,8 +78,7 @@ export async function buildOutputItem(
 	const isWanted = (kind: OutputKind) => kind !== 'empty' && (kind !== 'url' || options.downloadOutput);
 	if (!outputs.some((output) => isWanted(classifyOutput(output)))) return item;
 
-	const deadlineMs =
-		options.deadlineMs ?? (options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs);
+	const { deadlineMs } = options;
 	const binary: IBinaryKeyData = {};
 	const described: IDataObject[] = [];
 	const rules = MEDIA_RULES[options.media ?? 'image'];

@@ -2,9 +2,11 @@
  * When to ask WaveSpeed next whether a task is done. Pure: a function of the time waited and of what the execution
  * learnt about tasks like this one, so it is tested with a virtual clock.
  *
- * Tasks of one model, resolution and quality take similar times. Once some have finished, the node sleeps through
- * most of the expected time and then polls densely around the expected end; with nothing learnt yet, or once a task
- * runs well past what was expected, it polls at the user's interval, growing for long waits (today's behaviour).
+ * Tasks of one model, resolution and quality take similar times, but not the same (GPT Image 2: 10 s to 150 s; a
+ * refusal in a second). Once some have finished, the node polls at most an interval apart, in steps that land just
+ * after the expected end, then densely around it: a task that ends before its peers is still seen within an interval,
+ * and a typical one within a few ms. With nothing learnt yet, or once a task runs well past what was expected, it
+ * polls at the user's interval, growing for long waits.
  */
 
 /** Long tasks are polled less often, up to this; WaveSpeed asks image clients for 2 s or slower. */
@@ -48,8 +50,15 @@ export function getNextPollDelayMs({ elapsedMs, baseIntervalMs, expectedDoneMs, 
 	}
 	const firstDenseMs = expectedDoneMs + AFTER_EXPECTED_MS;
 	const lastDenseMs = firstDenseMs + (DENSE_POLLS - 1) * MIN_POLL_SPACING_MS;
-	// Early on: sleep to the dense window (in one go, or in base intervals if that is sooner for a very long task).
-	if (elapsedMs < firstDenseMs - MIN_POLL_SPACING_MS / 2) return Math.max(MIN_POLL_SPACING_MS, firstDenseMs - elapsedMs);
+	// Early on: toward the dense window in equal steps of at most one (growing) interval, the last landing on it.
+	// Sleeping there in one go would see a task that ends before its peers (a refusal) only at their median.
+	if (elapsedMs < firstDenseMs - MIN_POLL_SPACING_MS / 2) {
+		const untilDenseMs = firstDenseMs - elapsedMs;
+		let steps = Math.ceil(untilDenseMs / getPollIntervalMs(baseIntervalMs, elapsedMs));
+		// An interval under a second: steps of at least MIN_POLL_SPACING_MS (under two of them), still landing on it.
+		if (untilDenseMs / steps < MIN_POLL_SPACING_MS) steps = Math.max(1, Math.floor(untilDenseMs / MIN_POLL_SPACING_MS));
+		return Math.max(MIN_POLL_SPACING_MS, Math.round(untilDenseMs / steps));
+	}
 	// Past the expected end and not polled since (the end was learnt while this task slept): now, at most 2 a second
 	// (the submit counts as a poll).
 	const lastMs = lastPollMs ?? 0;

@@ -11,11 +11,12 @@ import type { Task } from './types';
 export interface WaitOptions {
 	itemIndex: number;
 	pollIntervalMs: number;
-	/** Bounds the whole wait of the item, counted from `startedAtMs`, unless the item's own `deadlineMs` is given. */
+	/** The item's Timeout, for the message when the deadline is reached. */
 	timeoutMs: number;
 	/** When the task was submitted: the schedule counts from here. */
 	startedAtMs: number;
-	deadlineMs?: number;
+	/** The item's deadline (epoch ms): no poll, and no wait before one, goes past it. */
+	deadlineMs: number;
 	signal?: AbortSignal;
 	/** What this execution learnt of tasks of the same kind (model, resolution, quality), and where to add this one. */
 	learning?: { model: DurationModel; kind: string };
@@ -29,7 +30,7 @@ export interface WaitOptions {
  */
 export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: WaitOptions): Promise<Task> {
 	const { itemIndex, signal } = options;
-	const deadlineMs = options.deadlineMs ?? options.startedAtMs + options.timeoutMs;
+	const { deadlineMs } = options;
 	let current = task;
 
 	const timedOut = () =>
@@ -64,6 +65,8 @@ export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: W
 			);
 		}
 		if (learnt?.aborted && Date.now() < wakeAtMs) continue;
+		// Woken at the deadline: a poll now would have no time left for its reply (and could outlive the item).
+		if (Date.now() >= deadlineMs) throw timedOut();
 		const taskId = current.id;
 		try {
 			const polledAtMs = elapsedMs();

@@ -94,8 +94,11 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 	// schedule nothing (its wait is not counted from its submit).
 	const pickedUpAtMs = Date.now();
 	const started = job.existingTaskId
-		? { task: await fetchTask(ctx, job.existingTaskId, itemIndex, signal), startedAtMs: pickedUpAtMs, holdsSlot: false }
+		? { task: await fetchTask(ctx, job.existingTaskId, itemIndex, signal, job.deadlineMs), startedAtMs: pickedUpAtMs, holdsSlot: false }
 		: { ...(await submitInSlot(ctx, job, request)), holdsSlot: true };
+	// Sync Mode: WaveSpeed held the reply (awaited in full, past the Timeout if need be, so the billed task's id is never
+	// lost); the Timeout then counts from that reply and bounds the polling and downloads after it.
+	const deadlineMs = settings.syncMode && started.holdsSlot ? Math.max(job.deadlineMs, started.startedAtMs + settings.timeoutMs) : job.deadlineMs;
 	let task: Task;
 	try {
 		job.onSubmitted(started.task.id);
@@ -106,7 +109,7 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 			// WaveSpeed will call back: the execution waits for the whole batch without a worker (see webhooks/). A task
 			// that has ended already (an earlier try's) is handed over too: the wait's output covers every item.
 			const { downloadOutput, outputBinaryProperty, timeoutMs } = settings;
-			const waiting = { itemIndex, taskId: started.task.id, downloadOutput, outputBinaryProperty, timeoutMs, media: job.media, cost, deadlineMs: job.deadlineMs };
+			const waiting = { itemIndex, taskId: started.task.id, downloadOutput, outputBinaryProperty, timeoutMs, media: job.media, cost, deadlineMs };
 			job.callback.onAwaiting(waiting);
 			return { json: { ...getTaskJson(started.task), ...cost, waitMethod: 'webhook' } };
 		}
@@ -118,13 +121,13 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 			learning: started.holdsSlot ? learning : undefined,
 			// Spread evenly, whatever the batch size: the fractional parts of multiples of the golden ratio.
 			phase: (itemIndex * 0.618034) % 1,
-			deadlineMs: job.deadlineMs,
+			deadlineMs,
 		});
 	} finally {
 		if (started.holdsSlot) pacing.taskSlots.release(true);
 	}
 	assertTaskNotFailed(ctx, task, itemIndex);
-	const outputOptions = { ...settings, itemIndex, signal, deadlineMs: job.deadlineMs, media: job.media };
+	const outputOptions = { ...settings, itemIndex, signal, deadlineMs, media: job.media };
 	const item = await withSlot(pacing.downloadSlots, signal, async () => await buildOutputItem(ctx, task, outputOptions));
 	return { ...item, json: { ...item.json, ...cost } };
 }

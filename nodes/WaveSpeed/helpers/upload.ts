@@ -33,7 +33,7 @@ interface UploadCall {
 	itemIndex: number;
 	signal?: AbortSignal;
 	/** No request, retry or wait goes past this time (epoch ms): the item's deadline. */
-	deadlineMs?: number;
+	deadlineMs: number;
 }
 
 /** Uploads one image (or reuses this execution's earlier upload of the same bytes) and returns its download_url. */
@@ -42,8 +42,8 @@ export async function uploadImage(
 	session: UploadSession,
 	image: BinaryImage,
 	itemIndex: number,
-	signal?: AbortSignal,
-	deadlineMs?: number,
+	signal: AbortSignal | undefined,
+	deadlineMs: number,
 ): Promise<string> {
 	const call: UploadCall = { itemIndex, signal, deadlineMs };
 	const { contentKey: key, bytes } = await image.identify();

@@ -43,7 +43,9 @@ export function readBaseUrl(
 	credentials: ICredentialDataDecryptedObject | IDataObject,
 	itemIndex: number,
 ): string {
-	const baseUrl = String(credentials.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
+	// Emptied or blank: WaveSpeed's own (the credential test does the same).
+	const configured = String(credentials.baseUrl ?? '').trim();
+	const baseUrl = configured ? configured.replace(/\/+$/, '') : DEFAULT_BASE_URL;
 	if (!isAllowedBaseUrl(baseUrl)) {
 		throw new NodeOperationError(ctx.getNode(), describeRefusedBaseUrl(baseUrl), {
 			itemIndex,

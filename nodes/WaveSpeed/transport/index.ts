@@ -10,6 +10,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Envelope } from '../helpers/types';
 import { readBaseUrl } from './baseUrl';
+import { CLIENT_HEADERS } from './clientHeaders';
 import type { ApiContext } from './context';
 import type { RequestKind } from './retry';
 import { mayHaveCreatedTask, parseRetryAfterMs } from './retry';
@@ -21,6 +22,13 @@ export const CREDENTIAL_TYPE = 'waveSpeedAiApi';
 
 const DEFAULT_API_TIMEOUT_MS = 60_000;
 
+/**
+ * A call that no item's Timeout bounds: only where that is meant (Get Balance, which has no Timeout; the editor's
+ * model list). Each attempt still has its own time limit and the retries are few. Everything an item does passes the
+ * item's deadline instead, so leaving the bound out is a type error, not a silent wait.
+ */
+export const NO_DEADLINE = Number.POSITIVE_INFINITY;
+
 export interface ApiCall {
 	method: IHttpRequestMethods;
 	path: string;
@@ -31,12 +39,19 @@ export interface ApiCall {
 	/** Per attempt: a hung connection fails the attempt instead of stalling the item. */
 	timeoutMs?: number;
 	signal?: AbortSignal;
-	/** No attempt, and no wait before one, goes past this time (epoch ms). */
-	deadlineMs?: number;
+	/** No attempt, and no wait before one, goes past this time (epoch ms), or NO_DEADLINE where nothing bounds the call. */
+	deadlineMs: number;
+	/**
+	 * The attempt's own `timeoutMs` is not cut at the deadline: a sync-mode submit, whose held reply is the only place
+	 * the id of a billed task arrives. The deadline still bounds any wait before an attempt.
+	 */
+	awaitReplyInFull?: boolean;
 	/** False: a 429 fails the call at once, with WaveSpeed's Retry-After in the error (see getRetryAfterMs). */
 	retryRateLimit?: boolean;
 	/** Query parameters, e.g. a submit's `webhook`. */
 	qs?: IDataObject;
+	/** A 2xx JSON object without the envelope's `data` is returned whole (replies whose shape is undocumented). */
+	acceptBareReply?: boolean;
 }
 
 /** Why a call failed, for callers that react to it (a 404 on the upload route, an unknown task id). */
@@ -57,13 +72,13 @@ export async function apiRequest<T>(ctx: ApiContext, call: ApiCall): Promise<T> 
 
 	const sendOnce = async (): Promise<T> => {
 		const timeoutMs = call.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
-		const remainingMs = call.deadlineMs === undefined ? timeoutMs : Math.max(1, call.deadlineMs - Date.now());
+		const remainingMs = call.awaitReplyInFull ? timeoutMs : Math.max(1, call.deadlineMs - Date.now());
 		const options: IHttpRequestOptions = {
 			method: call.method,
 			url: `${baseUrl}${call.path}`,
 			body: call.body,
 			qs: call.qs,
-			headers: call.headers,
+			headers: { ...CLIENT_HEADERS, ...(call.headers ?? {}) },
 			json: !Buffer.isBuffer(call.body),
 			// The raw text, so an unreadable body is told apart from a good one instead of passed on as a string.
 			encoding: 'text',
@@ -80,13 +95,13 @@ export async function apiRequest<T>(ctx: ApiContext, call: ApiCall): Promise<T> 
 			// httpRequestWithAuthentication replaces any abort signal with the execution's, so a Stop would cut the reply
 			// off after WaveSpeed created the task. The submit therefore goes through the plain helper, with the same
 			// Bearer header the credential's `authenticate` sets, no signal, and only its own timeout.
-			const headers = { ...(call.headers ?? {}), Authorization: `Bearer ${apiKey}` };
+			const headers = { ...options.headers, Authorization: `Bearer ${apiKey}` };
 			const submit = ctx.helpers.httpRequest({ ...options, headers, abortSignal: undefined });
 			return unwrapEnvelope<T>((await submit) as IN8nHttpFullResponse);
 		}
 		const request = ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options);
 		// n8n swaps our signal for the execution's own, so a fail-fast abort would wait for a slow reply: abandon it.
-		return unwrapEnvelope<T>(await abandonOnAbort(request as Promise<IN8nHttpFullResponse>, call.signal));
+		return unwrapEnvelope<T>(await abandonOnAbort(request as Promise<IN8nHttpFullResponse>, call.signal), call.acceptBareReply);
 	};
 
 	try {
@@ -114,17 +129,20 @@ async function abandonOnAbort<R>(request: Promise<R>, signal: AbortSignal | unde
 	}
 }
 
-function unwrapEnvelope<T>(response: IN8nHttpFullResponse): T {
+function unwrapEnvelope<T>(response: IN8nHttpFullResponse, acceptBareReply = false): T {
 	const { statusCode } = response;
-	const envelope = parseEnvelope(response.body);
-	const message = envelope?.message || response.statusMessage || `HTTP ${statusCode}`;
+	const reply = parseReply(response.body);
+	const envelope = reply && 'data' in reply ? (reply as unknown as Envelope<never>) : undefined;
+	const message = describeServerError(reply) || response.statusMessage || `HTTP ${statusCode}`;
 	const retryAfterMs = parseRetryAfterMs(response.headers?.['retry-after'], Date.now());
 
 	if (statusCode < 200 || statusCode >= 300) {
 		throw new AttemptFailure({ type: 'status', statusCode }, message, retryAfterMs);
 	}
+	if (!envelope && reply && acceptBareReply) return reply as T;
 	if (!envelope) {
-		throw new AttemptFailure({ type: 'badBody' }, `an unreadable reply (HTTP ${statusCode}, not JSON)`);
+		const why = reply ? 'JSON without data' : 'not JSON';
+		throw new AttemptFailure({ type: 'badBody' }, `an unreadable reply (HTTP ${statusCode}, ${why})`);
 	}
 	// The envelope code mirrors the HTTP status; a gateway that answers 200 around an error still means the error.
 	if (typeof envelope.code === 'number' && envelope.code >= 400) {
@@ -136,7 +154,7 @@ function unwrapEnvelope<T>(response: IN8nHttpFullResponse): T {
 	return envelope.data;
 }
 
-function parseEnvelope(body: unknown): Envelope<never> | undefined {
+function parseReply(body: unknown): Record<string, unknown> | undefined {
 	let value = body;
 	if (Buffer.isBuffer(value)) value = value.toString('utf8');
 	if (typeof value === 'string') {
@@ -146,8 +164,20 @@ function parseEnvelope(body: unknown): Envelope<never> | undefined {
 			return undefined;
 		}
 	}
-	if (value && typeof value === 'object' && 'data' in value) return value as Envelope<never>;
-	return undefined;
+	return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/**
+ * WaveSpeed's own words for an error, whatever the shape: the envelope's `message`, a bare `{"error": …}` (400s), or
+ * `{"message": …, "error_code": …}`; its code is appended when there is one.
+ */
+export function describeServerError(reply: Record<string, unknown> | undefined): string {
+	if (!reply) return '';
+	const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : '');
+	const message = text(reply.error) || text(reply.message) || text(reply.detail);
+	const code = text(reply.error_code) || (typeof reply.error_code === 'number' ? String(reply.error_code) : '');
+	if (!message) return code ? `error code ${code}` : '';
+	return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 
 function toNodeError(ctx: ApiContext, call: ApiCall, error: unknown, apiKey: string): Error {
@@ -179,7 +209,9 @@ function toNodeError(ctx: ApiContext, call: ApiCall, error: unknown, apiKey: str
 		description = 'Keys work only after the account\'s first top-up. Check the "WaveSpeed AI API" credential.';
 	} else if (statusCode === 403) {
 		message = `WaveSpeed refused the request (403): ${serverMessage}`;
-		description = 'The account may be suspended.';
+		description =
+			"The API key's role does not allow this endpoint (WaveSpeed's message above says which), or the account is " +
+			'suspended. Check the key\'s role in the WaveSpeed dashboard.';
 	} else if (statusCode === 413) {
 		message = `The image is too large for WaveSpeed (413): ${serverMessage}`;
 	} else if (statusCode === 429) {

@@ -75,16 +75,39 @@ export async function verifyCallback(
 	return fresh === undefined ? problem : checkCallbackSignature(headers, rawBody, fresh, nowMs);
 }
 
-/** The secret from `GET /api/v3/webhook/secret`'s data, checked. */
+/** Where third parties have seen the secret in the reply's data (the shape is not documented by WaveSpeed). */
+const SECRET_FIELDS = ['secret', 'webhook_secret', 'webhookSecret', 'signing_secret'] as const;
+/** A secret is one token of printable characters; a sentence or an HTML page is not one. */
+const SECRET_TEXT = /^[A-Za-z0-9_\-+/=.:]{8,512}$/;
+
+/**
+ * The secret from `GET /api/v3/webhook/secret`'s data, read leniently (data.secret, data.webhook_secret, a bare string,
+ * one level of nesting) but checked: an empty or garbage value is refused, since every callback would then fail.
+ */
 export function readSecret(data: unknown): string {
-	const secret = (data as { secret?: unknown } | undefined)?.secret;
-	if (typeof secret !== 'string' || secret.trim() === '') {
-		throw new Error('WaveSpeed answered the webhook secret request without a secret');
-	}
-	return secret.trim();
+	const secret = findSecret(data, 0);
+	if (secret === undefined) throw new Error('WaveSpeed answered the webhook secret request without a secret');
+	return secret;
 }
 
-const SECRET_REQUEST = { method: 'GET', path: '/api/v3/webhook/secret', kind: 'read', itemIndex: 0, timeoutMs: 10_000 } as const;
+function findSecret(value: unknown, depth: number): string | undefined {
+	if (typeof value === 'string') return SECRET_TEXT.test(value.trim()) ? value.trim() : undefined;
+	if (!value || typeof value !== 'object' || Array.isArray(value) || depth > 1) return undefined;
+	const record = value as Record<string, unknown>;
+	for (const field of SECRET_FIELDS) {
+		const found = typeof record[field] === 'string' ? findSecret(record[field], depth) : undefined;
+		if (found !== undefined) return found;
+	}
+	// e.g. data: {data: {secret}} or data: {webhook: {secret}}
+	for (const nested of Object.values(record)) {
+		const found = nested && typeof nested === 'object' ? findSecret(nested, depth + 1) : undefined;
+		if (found !== undefined) return found;
+	}
+	return undefined;
+}
+
+// acceptBareReply: a top-level {secret} without the envelope is read too (the shape is known only from third parties).
+const SECRET_REQUEST = { method: 'GET', path: '/api/v3/webhook/secret', kind: 'read', itemIndex: 0, timeoutMs: 10_000, acceptBareReply: true } as const;
 /** The secret is fetched while WaveSpeed's call waits: retries included, it gives up well before the caller does. */
 const SECRET_FETCH_LIMIT_MS = 20_000;
 

@@ -23,7 +23,8 @@ export type ItemOutcome = { item: INodeExecutionData } | { error: Error; taskId?
 export async function readEndedTasks(ctx: ApiContext, state: WaitState): Promise<Map<string, Task> | undefined> {
 	const ended = new Map<string, Task>();
 	for (const waiting of [...state.waiting].reverse()) {
-		const task = await fetchTask(ctx, waiting.taskId, waiting.itemIndex);
+		// The wait may have outlived the item's deadline: its Timeout bounds this read from when it starts.
+		const task = await fetchTask(ctx, waiting.taskId, waiting.itemIndex, undefined, Date.now() + waiting.timeoutMs);
 		if (!isTerminal(task.status)) return undefined;
 		ended.set(waiting.taskId, task);
 	}
@@ -68,7 +69,7 @@ async function finishItem(ctx: ApiContext, waiting: WaitingTask, task: Task | un
 	// Not the item's deadline: the wait may have outlived it (other items waited longer). Its Timeout bounds the
 	// downloads from when they start.
 	const { downloadOutput, outputBinaryProperty, media, timeoutMs } = waiting;
-	const item = await buildOutputItem(ctx, task, { itemIndex, downloadOutput, outputBinaryProperty, media, timeoutMs });
+	const item = await buildOutputItem(ctx, task, { itemIndex, downloadOutput, outputBinaryProperty, media, deadlineMs: Date.now() + timeoutMs });
 	return { ...item, json: { ...item.json, ...waiting.cost } };
 }
 

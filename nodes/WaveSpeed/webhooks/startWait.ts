@@ -3,8 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { readWaitMethod } from '../actions/parameters';
 import type { TaskSettings } from '../helpers/taskRun';
-import { CREDENTIAL_TYPE } from '../transport';
-import { DEFAULT_BASE_URL, isLocalUrl } from '../transport/baseUrl';
+import { readApiBaseUrl, whyWaveSpeedCannotCall } from './callbackReachability';
 import { buildOutcomes, outcomesBeforeWait, outcomesToItems, readEndedTasks } from './finishWait';
 import type { WaitState } from './waitState';
 import { checkStateStorage, saveWaitState } from './waitState';
@@ -46,11 +45,8 @@ async function whyCannotWait(
 	if (settings.some((item) => item.syncMode)) return 'with Sync Mode the submit itself waits for the task';
 	const resumeUrl = String(ctx.evaluateExpression('{{ $execution.resumeUrl }}', 0) ?? '');
 	if (!/^https?:\/\//.test(resumeUrl)) return "n8n gave no resume URL for this execution";
-	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE, 0);
-	const apiIsPublic = !isLocalUrl(String(credentials.baseUrl || DEFAULT_BASE_URL));
-	if (apiIsPublic && isLocalUrl(resumeUrl)) {
-		return `n8n's resume URL (${new URL(resumeUrl).origin}) cannot be reached from WaveSpeed: set n8n's WEBHOOK_URL to its public https address`;
-	}
+	const unreachable = whyWaveSpeedCannotCall(resumeUrl, await readApiBaseUrl(ctx, 0));
+	if (unreachable) return `n8n's resume URL ${unreachable}: set n8n's WEBHOOK_URL to its public https address`;
 	return (await checkStateStorage(ctx)) ?? { resumeUrl };
 }
 

@@ -110,6 +110,25 @@ describe('WaveSpeed Trigger: webhook()', () => {
 		expect(download.headers.authorization).toBeUndefined();
 	});
 
+	it('starts an execution for a callback whose outputs are {url} objects, reading them as URLs (issue 20)', async () => {
+		fake.options.outputsAsObjects = true;
+		const call = await callbackFor('Outputs as objects');
+		expect(call.rawBody.toString('utf8')).toContain('"outputs":[{"url":');
+		const { result, response } = await receive(call);
+		expect(response.status).toBeUndefined();
+		const [[item]] = result.workflowData!;
+		expect(item.json.outputs).toEqual([`${fake.url}/cdn/${String(item.json.id)}/output-0.png`]);
+		expect(item.binary?.data.mimeType).toBe('image/png');
+	});
+
+	it('reads a webhook secret sent bare, without the envelope ({"secret": …}) (issue 20)', async () => {
+		const call = await callbackFor('Bare secret reply');
+		fake.faults.push({ route: 'webhookSecret', kind: 'reply', status: 200, contentType: 'application/json', body: JSON.stringify({ secret: fake.callbacks.secret }) });
+		const { result, response } = await receive(call);
+		expect(response.status).toBeUndefined();
+		expect(result.workflowData).toHaveLength(1);
+	});
+
 	it('acknowledges a repeat of the same task without starting a second execution; the secret is fetched once', async () => {
 		const call = await callbackFor('A lamp on a desk');
 		const first = await receive(call);

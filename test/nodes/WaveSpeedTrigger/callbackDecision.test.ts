@@ -48,7 +48,8 @@ describe('decideCallback', () => {
 			['[1,2]', 'the body is not a JSON object'],
 			['{"status":"completed"}', 'the body has no task id'],
 			['{"id":"t","outputs":[]}', 'the body has no task status'],
-			['{"id":"t","status":"completed","outputs":[1]}', 'the body\'s outputs are not a list of strings'],
+			['{"id":"t","status":"completed","outputs":[1]}', 'the body\'s outputs are not a list of URLs (strings or {url} objects)'],
+			['{"id":"t","status":"completed","outputs":[{"href":"x"}]}', 'the body\'s outputs are not a list of URLs (strings or {url} objects)'],
 		]) {
 			expect(decide(undefined, body(raw)).decision).toEqual({ action: 'reject', reason });
 		}
@@ -56,6 +57,14 @@ describe('decideCallback', () => {
 });
 
 describe('parsePrediction', () => {
+	it('accepts outputs given as {url} objects (WaveSpeed\'s own node and desktop app do) and reads them as URLs', () => {
+		const { decision } = decide(undefined, body({ ...completed, outputs: [{ url: 'https://cdn.example.com/a.png' }, 'https://cdn.example.com/b.png'] }));
+		expect(decision).toEqual({
+			action: 'start',
+			prediction: { ...completed, outputs: ['https://cdn.example.com/a.png', 'https://cdn.example.com/b.png'] },
+		});
+	});
+
 	it('reads the exact bytes, with missing outputs as none and a non-object input left out', () => {
 		expect(parsePrediction(body({ id: 't', status: 'failed', outputs: null, input: 'x' }))).toEqual({ id: 't', status: 'failed', outputs: [], input: undefined });
 	});

@@ -36,6 +36,28 @@ describe('Get Result', () => {
 		expect(fake.countRequests('result')).toBeLessThanOrEqual(3);
 	});
 
+	it('downloads outputs WaveSpeed lists as {url} objects, as its own clients accept them', async () => {
+		fake.options.outputsAsObjects = true;
+		const taskId = await submit('[inference:10]');
+		const [item] = await runNode(createExecuteContext(contextFor(fake, getResultParams(taskId))));
+		expect(item.json).toMatchObject({ id: taskId, status: 'completed', outputs: [`${fake.url}/cdn/${taskId}/output-0.png`] });
+		expect(item.binary?.data.mimeType).toBe('image/png');
+		expect(fake.countRequests('download')).toBe(1);
+	});
+
+	// Issue 19 defect 4: this first read ignored the Timeout and retried the 429 for 12 reads (about 11 s).
+	it.each([
+		['without waiting', false],
+		['before waiting', true],
+	])("bounds the first read by the item's Timeout (%s): a 429 whose Retry-After outlasts it is not retried", async (_, waitForCompletion) => {
+		const taskId = await submit('[inference:10]');
+		fake.faults.push({ route: 'result', kind: 'status', status: 429, retryAfterSeconds: 1 });
+		const params = getResultParams(taskId, { waitForCompletion, options: { pollInterval: 0.5, timeout: 1 } });
+		const error = await failure(runNode(createExecuteContext(contextFor(fake, params))));
+		expect(error.message).toContain('429');
+		expect(fake.countRequests('result')).toBe(1);
+	});
+
 	it('fails an empty task ID before any request', async () => {
 		const error = await failure(runNode(createExecuteContext(contextFor(fake, getResultParams('  ')))));
 		expect(error.message).toBe('The task ID is empty [item 0, parameter "Task ID"]');

@@ -101,6 +101,28 @@ describe('Run Model', () => {
 		expect(item.json.model).toBe(VIDEO);
 	});
 
+	// Issue 19 defect 7: a phone's HEIC photo was uploaded declared as video/mp4 (any ISO-BMFF file was "video").
+	it('declares a HEIC photo as image/heic to the upload, whatever its binary says', async () => {
+		const heic = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1'), Buffer.alloc(64)]);
+		const items = [binaryItem({ data: { bytes: heic, mimeType: 'application/octet-stream', fileName: 'IMG_0001' } })];
+		const params = runModelParams(UPSCALER, {}, { binaryInputs: { mapping: [{ field: 'image', binaryProperties: 'data' }] } });
+		const context = createExecuteContext(contextFor(fake, params, { items, continueOnFail: true }));
+		const [item] = await runNode(context);
+		// WaveSpeed's uploads take PNG, JPEG, WEBP and GIF (the local server refuses the rest as it does): the photo is
+		// refused by name, not uploaded as a video the model would misread.
+		expect(item.json.error).toContain('image/heic');
+		const tickets = context.httpCalls.filter((call) => String(call.options.url).endsWith('/api/v3/media/uploads'));
+		expect(tickets.map((call) => (call.options.body as { content_type?: string }).content_type)).toEqual(['image/heic']);
+	});
+
+	it('stores an AVIF output as image/avif with an .avif name, not as an .mp4 video', async () => {
+		const avif = Buffer.concat([Buffer.from([0, 0, 0, 0x1c]), Buffer.from('ftypavif\0\0\0\0avifmif1miaf', 'latin1'), Buffer.alloc(64)]);
+		fake.faults.push({ route: 'download', kind: 'reply', contentType: 'application/octet-stream', body: avif });
+		const [item] = await run(runModelParams(UPSCALER, { image: 'https://example.com/a.png' }));
+		expect(item.binary?.data).toMatchObject({ mimeType: 'image/avif', fileName: `${String(item.json.id)}.avif` });
+		expect(item.json.files).toEqual([expect.objectContaining({ mediaType: 'image', mimeType: 'image/avif' })]);
+	});
+
 	it('fails a video download that is an error page instead, naming the task', async () => {
 		fake.faults.push({ route: 'download', kind: 'reply', contentType: 'video/mp4', body: '<html>Access denied</html>' });
 		const params = runModelParams(VIDEO, { prompt: 'Pan', image: 'https://example.com/a.png' });

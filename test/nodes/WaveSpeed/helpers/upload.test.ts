@@ -24,7 +24,7 @@ describe('uploads', () => {
 	it('uploads the same bytes once per execution', async () => {
 		const session = createUploadSession();
 		const bytes = makePlaceholderPng({ seed: 'same' });
-		const urls = await Promise.all([0, 1, 2].map(async (itemIndex) => await uploadImage(ctx(), session, image(Buffer.from(bytes), 'k'), itemIndex)));
+		const urls = await Promise.all([0, 1, 2].map(async (itemIndex) => await uploadImage(ctx(), session, image(Buffer.from(bytes), 'k'), itemIndex, undefined, Date.now() + 20_000)));
 		expect(new Set(urls).size).toBe(1);
 		expect(fake.countRequests('put')).toBe(1);
 	});
@@ -33,11 +33,11 @@ describe('uploads', () => {
 		const session = createUploadSession();
 		const first = image(makePlaceholderPng({ seed: 'tenant A' }), 'image/png:sha256:same');
 		const second = image(makePlaceholderPng({ seed: 'tenant B' }), 'image/png:sha256:same');
-		const [urlA, urlB] = [await uploadImage(ctx(), session, first, 0), await uploadImage(ctx(), session, second, 1)];
+		const [urlA, urlB] = [await uploadImage(ctx(), session, first, 0, undefined, Date.now() + 20_000), await uploadImage(ctx(), session, second, 1, undefined, Date.now() + 20_000)];
 		expect(urlA).not.toBe(urlB);
 		expect(fake.countRequests('put')).toBe(2);
 		// The first upload stays the one shared for its bytes.
-		expect(await uploadImage(ctx(), session, image(Buffer.from((await first.identify()).bytes!), (await first.identify()).contentKey), 2)).toBe(urlA);
+		expect(await uploadImage(ctx(), session, image(Buffer.from((await first.identify()).bytes!), (await first.identify()).contentKey), 2, undefined, Date.now() + 20_000)).toBe(urlA);
 		expect(fake.countRequests('put')).toBe(2);
 	});
 

@@ -115,8 +115,24 @@ describe('verifyCallback', () => {
 
 describe('readSecret', () => {
 	it('takes the secret from the reply and refuses a reply without one', () => {
-		expect(readSecret({ secret: ' whsec_abc ' })).toBe('whsec_abc');
-		for (const data of [{}, { secret: '' }, { secret: 42 }, null, 'whsec_abc']) {
+		expect(readSecret({ secret: ' whsec_abc12345 ' })).toBe('whsec_abc12345');
+		for (const data of [{}, { secret: '' }, { secret: 42 }, null, '', '   ', [], { secret: { nested: true } }]) {
+			expect(() => readSecret(data)).toThrow('without a secret');
+		}
+	});
+
+	// The reply's shape is known only from third parties (wavespeed-api contract): read it leniently.
+	it.each([
+		['data.secret', { secret: 'whsec_abc12345' }],
+		['data.webhook_secret', { webhook_secret: 'whsec_abc12345' }],
+		['a bare string data', 'whsec_abc12345'],
+		['one level deeper', { webhook: { secret: 'whsec_abc12345' } }],
+	])('reads the secret given as %s', (_, data) => {
+		expect(readSecret(data)).toBe('whsec_abc12345');
+	});
+
+	it('refuses garbage in place of a secret (a sentence, an HTML page, a too-short token)', () => {
+		for (const data of ['not available for this key', '<html><body>Error</body></html>', { secret: 'abc' }, { webhook_secret: 'two words here' }]) {
 			expect(() => readSecret(data)).toThrow('without a secret');
 		}
 	});

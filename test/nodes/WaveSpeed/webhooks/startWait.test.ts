@@ -114,6 +114,13 @@ describe('Wait Method "webhook": waiting, or polling with a note', () => {
 		expect(fake.requests).toHaveLength(0);
 	});
 
+	it('with a public API and a public but http:// resume URL, it polls: WaveSpeed calls only https URLs', async () => {
+		const context = generate({}, { credentials: { apiKey: 'k', baseUrl: 'https://api.wavespeed.ai' }, resumeUrl: 'http://n8n.example.com/webhook-waiting/7' });
+		const plan = await planWait(context.ctx, [{ waitForCompletion: true } as never], { isToolCall: false, continueOnFail: true });
+		expect(plan).toEqual({ note: expect.stringContaining('is not https, and WaveSpeed calls only public https URLs') });
+		expect(fake.requests).toHaveLength(0);
+	});
+
 	it('as an AI agent\'s tool it polls: the agent needs the answer within its run', async () => {
 		await polledWithNote(generate({}, { toolCall: 'context' }), /AI agent/);
 	});
