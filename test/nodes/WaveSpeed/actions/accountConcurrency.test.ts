@@ -27,7 +27,9 @@ describe('a batch over the account concurrency cap', () => {
 	it('queued by WaveSpeed: every item completes, one submit each, none refused, the node does not hold back', async () => {
 		fake.options.maxConcurrentTasks = 2;
 		fake.options.concurrencyMode = 'queue';
-		const output = await runNode(batch(5));
+		// Tasks of 3 s: a node holding back to the cap would send its third submit only after a task ended, seconds
+		// later, so the order check below does not depend on how fast this machine is.
+		const output = await runNode(batch(5, {}, 3000));
 		expect(output.map((item) => item.json.status)).toEqual(Array(5).fill('completed'));
 		expect(fake.countRequests('generate')).toBe(5);
 		const tasks = [...fake.tasks.values()];
