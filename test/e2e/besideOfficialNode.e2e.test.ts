@@ -10,7 +10,7 @@
  * Its package comes from the npm registry (OFFICIAL_SPEC, packed once into .cache/official-node), or from the tarball
  * WAVESPEED_OFFICIAL_PACKAGE names. Where neither can be had the suite is skipped, and its title says why.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -85,15 +85,16 @@ describeWithOfficial(title, () => {
 
 	it('has both packages installed in the same nodes folder, each with its own credential type', () => {
 		const modules = join(n8n.workDir, 'home', '.n8n', 'nodes', 'node_modules');
-		const credentialTypeOf = (packageName: string) => {
+		// Each package's credential classes, loaded as n8n loads them: n8n-workflow from n8n's own install.
+		const credentialTypesOf = (packageName: string): string[] => {
 			const manifest = JSON.parse(readFileSync(join(modules, packageName, 'package.json'), 'utf8')) as { n8n: { credentials: string[] } };
-			return manifest.n8n.credentials.map((file) => {
-				const exported = require(join(modules, packageName, file)) as Record<string, new () => { name: string }>;
-				return Object.values(exported).filter((value) => typeof value === 'function').map((Credential) => new Credential().name);
-			}).flat();
+			const files = manifest.n8n.credentials.map((file) => join(modules, packageName, file));
+			const script = `for (const file of ${JSON.stringify(files)}) for (const C of Object.values(require(file))) if (typeof C === 'function') console.log(new C().name);`;
+			const output = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_PATH: join(n8n.install.cacheDir, 'node_modules') } });
+			return output.trim().split('\n');
 		};
-		expect(credentialTypeOf('n8n-nodes-wavespeed')).toEqual(['waveSpeedAiApi']);
-		expect(credentialTypeOf(OFFICIAL_PACKAGE)).toEqual(['wavespeedApi']);
+		expect(credentialTypesOf('n8n-nodes-wavespeed')).toEqual(['waveSpeedAiApi']);
+		expect(credentialTypesOf(OFFICIAL_PACKAGE)).toEqual(['wavespeedApi']);
 	});
 
 	it('runs a workflow with our node (credential waveSpeedAiApi, Base URL kept) and one with the official node (wavespeedApi)', async () => {
