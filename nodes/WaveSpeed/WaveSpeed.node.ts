@@ -13,10 +13,8 @@ import { editImage, generateImage, getBalance, getResult, operationProperty, run
 import { router } from './actions/router';
 import { listSearch, loadOptions, resourceMapping } from './methods';
 import { resumeOnCallback } from './webhooks/resumeOnCallback';
+import { resumeWebhooks } from './webhooks/resumeWebhook';
 
-// A restart webhook, as n8n's Wait node has: nothing is registered at WaveSpeed (it has no webhook API; the URL
-// travels with each submit), so the checkExists/create/delete lifecycle this rule asks of triggers has nothing to do.
-// eslint-disable-next-line @n8n/community-nodes/webhook-lifecycle-complete
 export class WaveSpeed implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WaveSpeed',
@@ -35,7 +33,7 @@ export class WaveSpeed implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'waveSpeedAiApi', required: true }],
 		// Wait Method "webhook": WaveSpeed calls this execution's resume URL ($execution.resumeUrl) when a task ends.
-		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '', restartWebhook: true }],
+		webhooks: resumeWebhooks,
 		properties: [
 			operationProperty,
 			...editImage.description,
