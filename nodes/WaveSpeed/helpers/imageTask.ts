@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import type { AspectRatio, Quality, Resolution } from './model';
-import { estimateCostUsd } from './model';
+import { estimateImageCost } from './modelPrice';
 import type { TaskRunJob } from './taskRun';
 import { runTask } from './taskRun';
 import type { ImageTaskRequest } from './types';
@@ -31,7 +31,11 @@ export async function runImageTask(ctx: IExecuteFunctions, job: ImageTaskJob): P
 	return await runTask(ctx, {
 		...job,
 		request,
-		cost: { estimatedCostUsd: estimateCostUsd(job.quality, job.resolution) },
+		// Asked while the task is submitted and runs: the quote adds no time to the item.
+		cost: estimateImageCost(ctx, { modelId: job.endpoint.replace(/^\/api\/v3\//, ''), quality: job.quality, resolution: job.resolution }, request, {
+			itemIndex: job.itemIndex,
+			deadlineMs: job.deadlineMs,
+		}),
 		durationKind: `${job.endpoint}|${job.resolution}|${job.quality}`,
 		media: 'image',
 	});

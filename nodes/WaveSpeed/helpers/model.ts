@@ -37,7 +37,10 @@ export const MAX_IMAGES = 16;
 /** The formats WaveSpeed accepts as edit inputs. */
 export const ACCEPTED_IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
 
-/** USD per task, by quality then resolution (WaveSpeed's price list). */
+/**
+ * Estimated USD per task, by quality then resolution: WaveSpeed's published list, used only where its price quote does
+ * not answer (helpers/modelPrice.ts). One WaveSpeed page disagrees ("from $0.060/run"), so it is labelled an estimate.
+ */
 export const PRICE_USD: Record<Quality, Record<Resolution, number>> = {
 	low: { '1k': 0.03, '2k': 0.06, '4k': 0.09 },
 	medium: { '1k': 0.06, '2k': 0.12, '4k': 0.18 },

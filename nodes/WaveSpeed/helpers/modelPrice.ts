@@ -3,6 +3,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { apiRequest, getHttpStatus } from '../transport';
 import type { ApiContext } from '../transport';
 import { getAccountKey } from './catalogue';
+import type { Quality, Resolution } from './model';
+import { estimateCostUsd } from './model';
 
 /**
  * WaveSpeed's free price quote for a model and its inputs. Public sources show two routes: `POST /api/v3/model/pricing`
@@ -19,7 +21,8 @@ const QUOTE_WAIT_MS = 15_000;
 /** A learnt route is asked first for this long; then both are tried again in order (a gateway may gain the other). */
 const ROUTE_MEMORY_MS = 60 * 60_000;
 
-export type CostSource = 'quote' | 'catalogue';
+/** Where `estimatedCostUsd` came from: WaveSpeed's quote, the catalogue's floor price, or our GPT Image 2 price table. */
+export type CostSource = 'quote' | 'catalogue' | 'table';
 
 export interface QuoteCall {
 	itemIndex: number;
@@ -106,4 +109,31 @@ export async function estimateModelCost(
 	if (quotedUsd !== undefined) return { estimatedCostUsd: quotedUsd, costSource: 'quote' satisfies CostSource };
 	if (model.basePriceUsd !== undefined) return { estimatedCostUsd: model.basePriceUsd, costSource: 'catalogue' satisfies CostSource };
 	return { costNote: 'No estimate: WaveSpeed gave no price quote for these inputs, and its catalogue no price for this model' };
+}
+
+/** Per node run (its context object), per account, model, quality and resolution: the quote asked, or its answer. */
+const imageQuotes = new WeakMap<object, Map<string, Promise<number | undefined>>>();
+
+/**
+ * Edit and Generate's cost fields: WaveSpeed's quote (`costSource: "quote"`), else our copy of its GPT Image 2 price
+ * list (`"table"`, an estimate: WaveSpeed's pages do not all agree with it). WaveSpeed prices GPT Image 2 by quality
+ * and resolution only, so a node run asks once per pair, whatever its batch size. Never throws, and never holds the
+ * item up past 15 s.
+ */
+export async function estimateImageCost(
+	ctx: ApiContext,
+	model: { modelId: string; quality: Quality; resolution: Resolution },
+	inputs: IDataObject,
+	call: QuoteCall,
+): Promise<IDataObject> {
+	const account = await getAccountKey(ctx, call.itemIndex).catch(() => '');
+	const key = [account, model.modelId, model.quality, model.resolution].join('|');
+	const asked = imageQuotes.get(ctx) ?? new Map<string, Promise<number | undefined>>();
+	imageQuotes.set(ctx, asked);
+	// Not tied to one item's signal: the other items of the run wait for the same answer.
+	const quote = asked.get(key) ?? quotePriceUsd(ctx, model.modelId, inputs, { itemIndex: call.itemIndex, deadlineMs: call.deadlineMs });
+	asked.set(key, quote);
+	const quotedUsd = await quote;
+	if (quotedUsd !== undefined) return { estimatedCostUsd: quotedUsd, costSource: 'quote' satisfies CostSource };
+	return { estimatedCostUsd: estimateCostUsd(model.quality, model.resolution), costSource: 'table' satisfies CostSource };
 }

@@ -43,8 +43,8 @@ export interface TaskRunJob {
 	endpoint: string;
 	/** The model's inputs, exactly as sent. */
 	request: IDataObject;
-	/** Added to the output JSON: the estimated cost and where it came from. */
-	cost: IDataObject;
+	/** Added to the output JSON: the estimated cost and where it came from (may still be asked of WaveSpeed). */
+	cost: IDataObject | Promise<IDataObject>;
 	/** Tasks of the same kind take about as long: what the poll schedule learns by. */
 	durationKind: string;
 	/** What the outputs may be: images only (GPT Image 2), or any image, video or audio. */
@@ -86,7 +86,8 @@ export function getTaskSharing(run: {
  * download.
  */
 export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<INodeExecutionData> {
-	const { settings, itemIndex, signal, pacing, cost } = job;
+	const { settings, itemIndex, signal, pacing } = job;
+	const cost = async () => await Promise.resolve(job.cost).catch(() => ({}));
 	const request = { ...job.request, ...(settings.base64Output ? { enable_base64_output: true } : {}) };
 	const learning = { model: pacing.durations, kind: job.durationKind };
 
@@ -103,15 +104,24 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 	try {
 		job.onSubmitted(started.task.id);
 		// A sync-mode reply may already hold the finished outputs (base64 ones exist nowhere else): never drop them.
-		if (!settings.waitForCompletion && !isTerminal(started.task.status)) return { json: { ...getTaskJson(started.task), ...cost } };
+		if (!settings.waitForCompletion && !isTerminal(started.task.status)) return { json: { ...getTaskJson(started.task), ...(await cost()) } };
 		// Only an item that waits is handed to the webhook wait; one that does not keeps its own Callback URL (or none).
 		if (job.callback && settings.waitForCompletion) {
 			// WaveSpeed will call back: the execution waits for the whole batch without a worker (see webhooks/). A task
 			// that has ended already (an earlier try's) is handed over too: the wait's output covers every item.
 			const { downloadOutput, outputBinaryProperty, timeoutMs } = settings;
-			const waiting = { itemIndex, taskId: started.task.id, downloadOutput, outputBinaryProperty, timeoutMs, media: job.media, cost, deadlineMs };
+			const waiting = {
+				itemIndex,
+				taskId: started.task.id,
+				downloadOutput,
+				outputBinaryProperty,
+				timeoutMs,
+				media: job.media,
+				cost: await cost(),
+				deadlineMs,
+			};
 			job.callback.onAwaiting(waiting);
-			return { json: { ...getTaskJson(started.task), ...cost, waitMethod: 'webhook' } };
+			return { json: { ...getTaskJson(started.task), ...waiting.cost, waitMethod: 'webhook' } };
 		}
 		task = await waitForTask(ctx, started.task, {
 			...settings,
@@ -129,7 +139,7 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 	assertTaskNotFailed(ctx, task, itemIndex);
 	const outputOptions = { ...settings, itemIndex, signal, deadlineMs, media: job.media };
 	const item = await withSlot(pacing.downloadSlots, signal, async () => await buildOutputItem(ctx, task, outputOptions));
-	return { ...item, json: { ...item.json, ...cost } };
+	return { ...item, json: { ...item.json, ...(await cost()) } };
 }
 
 /**

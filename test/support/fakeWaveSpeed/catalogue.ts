@@ -137,10 +137,29 @@ export interface CatalogueSwitches {
 	apiPathOf: (modelId: string) => string;
 	/** A quote route that is not there answers this status (a gateway without it). */
 	missingQuoteRoutes: Partial<Record<QuoteRoute, 404 | 405>>;
+	/**
+	 * GPT Image 2's quote (the models the catalogue here does not list): by default WaveSpeed's published list; a
+	 * number quotes that for every quality and resolution; 'none' answers 400 (no quote for this model).
+	 */
+	gptImage2Quote: 'list' | number | 'none';
+}
+
+/** WaveSpeed's published GPT Image 2 prices (USD per run), by quality then resolution. */
+const GPT_IMAGE_2_LIST: Record<string, Record<string, number>> = {
+	low: { '1k': 0.03, '2k': 0.06, '4k': 0.09 },
+	medium: { '1k': 0.06, '2k': 0.12, '4k': 0.18 },
+	high: { '1k': 0.22, '2k': 0.44, '4k': 0.66 },
+};
+
+function quoteGptImage2(inputs: Record<string, unknown>, switches: CatalogueSwitches): number | undefined {
+	const { gptImage2Quote } = switches;
+	if (gptImage2Quote === 'none') return undefined;
+	if (typeof gptImage2Quote === 'number') return gptImage2Quote;
+	return GPT_IMAGE_2_LIST[String(inputs.quality ?? 'medium')]?.[String(inputs.resolution ?? '1k')];
 }
 
 export function createCatalogueSwitches(): CatalogueSwitches {
-	return { omit: [], apiPathOf: (modelId) => `/api/v3/${modelId}`, missingQuoteRoutes: {} };
+	return { omit: [], apiPathOf: (modelId) => `/api/v3/${modelId}`, missingQuoteRoutes: {}, gptImage2Quote: 'list' };
 }
 
 /** `GET /api/v3/models` as WaveSpeed answers it, or as the switches make it fail. */
@@ -177,12 +196,14 @@ export function answerCatalogue(res: ServerResponse, baseUrl: string, switches: 
 export function answerQuote(res: ServerResponse, route: QuoteRoute, json: Record<string, unknown> | undefined, switches: CatalogueSwitches): void {
 	const missing = switches.missingQuoteRoutes[route];
 	if (missing) return sendEnvelope(res, missing, null, missing === 404 ? 'Not Found' : 'Method Not Allowed');
-	const model = findModel(json?.model_id);
-	if (!model) return sendEnvelope(res, 404, null, `model ${String(json?.model_id)} not found`);
-	if (!model.quote) return sendEnvelope(res, 400, null, 'price quote not available for this model');
 	const inputs = json?.inputs && typeof json.inputs === 'object' ? (json.inputs as Record<string, unknown>) : {};
-	const usd = model.quote(inputs);
-	sendEnvelope(res, 200, route === 'pricing' ? { model_id: model.model_id, unit_price: usd, currency: 'USD' } : { model_id: model.model_id, price: usd, currency: 'USD' });
+	const modelId = String(json?.model_id);
+	const model = findModel(modelId);
+	const isGptImage2 = modelId === 'openai/gpt-image-2/edit' || modelId === 'openai/gpt-image-2/text-to-image';
+	if (!model && !isGptImage2) return sendEnvelope(res, 404, null, `model ${modelId} not found`);
+	const usd = model ? model.quote?.(inputs) : quoteGptImage2(inputs, switches);
+	if (usd === undefined) return sendEnvelope(res, 400, null, 'price quote not available for this model');
+	sendEnvelope(res, 200, route === 'pricing' ? { model_id: modelId, unit_price: usd, currency: 'USD' } : { model_id: modelId, price: usd, currency: 'USD' });
 }
 
 /**

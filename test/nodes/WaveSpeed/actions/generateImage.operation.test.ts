@@ -92,6 +92,15 @@ describe('Generate Image, Get Balance and cost', () => {
 		expect(item.json.estimatedCostUsd).toBe(usd);
 	});
 
+	it("reports WaveSpeed's quote where it answers, and the table (costSource \"table\") where it does not", async () => {
+		fake.catalogue.gptImage2Quote = 0.055;
+		const [quoted] = await runNode(createExecuteContext(contextFor(fake, generateParams({ quality: 'high', resolution: '4k' }))));
+		expect(quoted.json).toMatchObject({ status: 'completed', estimatedCostUsd: 0.055, costSource: 'quote' });
+		fake.catalogue.gptImage2Quote = 'none';
+		const [listed] = await runNode(createExecuteContext(contextFor(fake, generateParams({ quality: 'low', resolution: '2k' }))));
+		expect(listed.json).toMatchObject({ status: 'completed', estimatedCostUsd: 0.06, costSource: 'table' });
+	});
+
 	it('with Base64 Output, still returns n8n binary data and keeps base64 out of the JSON', async () => {
 		const [item] = await runNode(createExecuteContext(contextFor(fake, generateParams({ options: { ...FAST_OPTIONS, base64Output: true } }))));
 		const [task] = fake.tasks.values();

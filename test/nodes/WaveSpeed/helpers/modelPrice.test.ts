@@ -1,5 +1,5 @@
 /** WaveSpeed's price quote on either route it is known by, both reply shapes, and which route answers learnt per account. */
-import { PRICE_PATH, PRICING_PATH, estimateModelCost, quotePriceUsd, readQuoteUsd } from '../../../../nodes/WaveSpeed/helpers/modelPrice';
+import { PRICE_PATH, PRICING_PATH, estimateImageCost, estimateModelCost, quotePriceUsd, readQuoteUsd } from '../../../../nodes/WaveSpeed/helpers/modelPrice';
 import { contextFor } from '../../../support/builders';
 import { createExecuteContext } from '../../../support/executeContext';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
@@ -80,6 +80,39 @@ describe('the price quote', () => {
 			expect(await quote(fake(), 'acme/unknown-model')).toBeUndefined();
 			fake().faults.push({ route: 'pricing', kind: 'status', status: 400 });
 			expect(await quote(fake())).toBeUndefined();
+		});
+	});
+
+	describe('GPT Image 2 (Edit and Generate)', () => {
+		const fake = useAccount();
+		const EDIT = 'openai/gpt-image-2/edit';
+		// One node run: the same context for all its items.
+		let run: object;
+		beforeEach(() => (run = createExecuteContext(contextFor(fake(), {})).ctx));
+		const imageCost = async (quality: 'low' | 'high', resolution: '1k' | '2k', prompt = 'a shoe') =>
+			await estimateImageCost(run as Parameters<typeof estimateImageCost>[0], { modelId: EDIT, quality, resolution }, { prompt, quality, resolution }, {
+				itemIndex: 0,
+				deadlineMs: Date.now() + 10_000,
+			});
+
+		it("prefers WaveSpeed's quote to the price table, and asks once per quality and resolution in a node run", async () => {
+			fake().catalogue.gptImage2Quote = 0.05;
+			const batch = await Promise.all(['a', 'b', 'c', 'd'].map(async (prompt) => await imageCost('high', '2k', prompt)));
+			expect(batch).toEqual(Array(4).fill({ estimatedCostUsd: 0.05, costSource: 'quote' }));
+			expect(await imageCost('high', '2k')).toEqual({ estimatedCostUsd: 0.05, costSource: 'quote' });
+			expect(fake().countRequests('pricing')).toBe(1);
+			// Another pair is another price: asked with the item's inputs (WaveSpeed's list prices low 1k at 0.03).
+			fake().catalogue.gptImage2Quote = 'list';
+			expect(await imageCost('low', '1k')).toEqual({ estimatedCostUsd: 0.03, costSource: 'quote' });
+			expect(fake().countRequests('pricing')).toBe(2);
+		});
+
+		it('falls back to the table, labelled as such, and asks again in the next node run', async () => {
+			fake().catalogue.gptImage2Quote = 'none';
+			expect(await imageCost('low', '2k')).toEqual({ estimatedCostUsd: 0.06, costSource: 'table' });
+			fake().catalogue.gptImage2Quote = 0.07;
+			run = createExecuteContext(contextFor(fake(), {})).ctx;
+			expect(await imageCost('low', '2k')).toEqual({ estimatedCostUsd: 0.07, costSource: 'quote' });
 		});
 	});
 
