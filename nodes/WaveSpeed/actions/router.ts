@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { runPool } from '../helpers/concurrency';
@@ -8,10 +8,11 @@ import { isSubmitOutcomeUnknown } from '../transport';
 import { assertCallbackUrlReachable } from '../webhooks/callbackReachability';
 import { planWait, startWaiting } from '../webhooks/startWait';
 import type { WaitPlan } from '../webhooks/startWait';
-import type { FailedBeforeWait, PassedBeforeWait } from '../webhooks/waitState';
 import * as operations from './index';
 import type { Operation } from './index';
-import { asNodeError, toErrorItem } from './errorItems';
+import { asNodeError } from './errorItems';
+import { outcomesToItems, splitAroundWait } from './itemOutcomes';
+import type { ItemOutcome } from './itemOutcomes';
 import type { OperationModule } from './operation';
 import { readMaxConcurrency } from './parameters';
 import { Run } from './runContext';
@@ -19,7 +20,6 @@ import type { TaskLedger } from './taskLedger';
 import { openTaskLedger } from './taskLedger';
 
 type Job = { itemIndex: number; settings?: TaskSettings };
-type ItemOutcome = { item: INodeExecutionData } | { error: Error };
 
 /**
  * Runs the chosen operation for every item: first every item's parameters and inputs are read and checked (nothing
@@ -82,39 +82,22 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	const notRun = () => new NodeOperationError(this.getNode(), 'The execution was stopped before this item ran');
-	const outcomes = settled.map((result): ItemOutcome => (result?.status === 'fulfilled' ? result.value : { error: result?.reason ?? notRun() }));
-	const output = outcomes.map((outcome, itemIndex): INodeExecutionData => {
-		if ('item' in outcome) {
-			const noted = plan.note ? { ...outcome.item, json: { ...outcome.item.json, waitNote: plan.note } } : outcome.item;
-			const item = run.isToolCall ? { json: compactForAgent(noted.json) } : noted;
-			return { ...item, pairedItem: { item: itemIndex } };
-		}
-		const taskId = getTaskId(outcome.error) ?? ledger.get(itemIndex).taskId;
-		return toErrorItem(this, outcome.error, itemIndex, taskId);
+	const outcomes = settled.map((result, itemIndex): ItemOutcome => {
+		const outcome: ItemOutcome = result?.status === 'fulfilled' ? result.value : { error: result?.reason ?? notRun() };
+		return 'error' in outcome ? { error: outcome.error, taskId: getTaskId(outcome.error) ?? ledger.get(itemIndex).taskId } : outcome;
 	});
 	if (run.awaiting.length > 0 && !run.wasExecutionStopped) {
-		// Every task is submitted: the execution now waits for WaveSpeed's callbacks without holding a worker. This
-		// output is only shown while it waits; the resumed node outputs what webhooks/resumeOnCallback builds.
-		// Every input item is in the state exactly once: waiting for its task, failed before the wait, or passed on as it
-		// came out (Wait for Completion off). Items that did not wait would otherwise be missing after the wait.
-		const waitingItems = new Set(run.awaiting.map((waiting) => waiting.itemIndex));
-		const failed: FailedBeforeWait[] = [];
-		const passed: PassedBeforeWait[] = [];
-		outcomes.forEach((outcome, itemIndex) => {
-			if (waitingItems.has(itemIndex)) return;
-			if ('item' in outcome) {
-				passed.push({ itemIndex, json: output[itemIndex].json });
-				return;
-			}
-			const { message, description } = outcome.error as Error & { description?: string | null };
-			failed.push({ itemIndex, message, description: description ?? undefined, taskId: getTaskId(outcome.error) ?? ledger.get(itemIndex).taskId });
-		});
+		// Every task is submitted: the execution now waits for WaveSpeed's callbacks without holding a worker. The resumed
+		// node outputs what webhooks/resumeOnCallback builds, from this state: every input item is in it exactly once,
+		// waiting for its task, failed before the wait, or passed on as it came out (Wait for Completion off).
+		const { failed, passed } = splitAroundWait(outcomes, items.length, new Set(run.awaiting.map((waiting) => waiting.itemIndex)));
 		const waitTillMs = Math.max(...run.awaiting.map((waiting) => waiting.deadlineMs));
 		const state = { version: 1 as const, itemCount: items.length, waiting: run.awaiting, failed, passed, maxConcurrency, waitTillMs };
 		const finished = await startWaiting(this, state);
-		if (finished) return [finished];
+		// Shown only while the execution waits (n8n replaces it with the resumed node's output).
+		return [finished ?? outcomesToItems(this, outcomes, items.length)];
 	}
-	return [output];
+	return [outcomesToItems(this, outcomes, items.length, { waitNote: plan.note, forAgent: run.isToolCall })];
 }
 
 type Prepared = { job: Job } | { error: Error };
@@ -177,13 +160,6 @@ function isToolCallContext(ctx: IExecuteFunctions): boolean {
 	if (ctx.getNode().type.endsWith('Tool')) return true;
 	const asTool = (ctx as { isToolExecution?: () => boolean }).isToolExecution;
 	return typeof asTool === 'function' && asTool.call(ctx);
-}
-
-/** What an AI agent needs to answer and to chain calls: ids, status, URLs, cost. No base64, timings or flags. */
-const AGENT_FIELDS = ['id', 'status', 'outputs', 'error', 'estimatedCostUsd', 'balance', 'currency', 'waitNote'];
-
-function compactForAgent(json: IDataObject): IDataObject {
-	return Object.fromEntries(Object.entries(json).filter(([key, value]) => AGENT_FIELDS.includes(key) && value !== ''));
 }
 
 /** One warning per paid task whose result will not reach the workflow, with what is needed to collect it. */

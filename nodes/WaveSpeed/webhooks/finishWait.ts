@@ -1,7 +1,7 @@
 import type { INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
-import { toErrorItem } from '../actions/errorItems';
+import { outcomesBeforeWait } from '../actions/itemOutcomes';
+import type { ItemOutcome } from '../actions/itemOutcomes';
 import { runPool } from '../helpers/concurrency';
 import { taskError } from '../helpers/itemErrors';
 import { buildOutputItem } from '../helpers/output';
@@ -10,10 +10,6 @@ import { isTerminal } from '../helpers/taskStatus';
 import type { Task } from '../helpers/types';
 import type { ApiContext } from '../transport/context';
 import type { WaitState, WaitingTask } from './waitState';
-import { failedBeforeWaitError } from './waitState';
-
-/** One item's end: its output item, or the error it failed with (and its task, if one was paid for). */
-export type ItemOutcome = { item: INodeExecutionData } | { error: Error; taskId?: string };
 
 /**
  * Whether every task of the wait has ended, asked of WaveSpeed (callbacks may be lost or repeated: the result
@@ -47,19 +43,6 @@ export async function buildOutcomes(ctx: ApiContext, state: WaitState, tasks: Ma
 	return outcomes;
 }
 
-/**
- * What the items that did not wait became (failed before the wait, or passed on with Wait for Completion off), at
- * their input positions. Shared by the resumed node and a timed-out wait, so both output every item.
- */
-export function outcomesBeforeWait(ctx: ApiContext, state: WaitState): ItemOutcome[] {
-	const outcomes: ItemOutcome[] = [];
-	for (const failed of state.failed) {
-		outcomes[failed.itemIndex] = { error: failedBeforeWaitError(ctx.getNode(), failed), taskId: failed.taskId };
-	}
-	for (const { itemIndex, json } of state.passed ?? []) outcomes[itemIndex] = { item: { json } };
-	return outcomes;
-}
-
 async function finishItem(ctx: ApiContext, waiting: WaitingTask, task: Task | undefined): Promise<INodeExecutionData> {
 	const { itemIndex, taskId } = waiting;
 	if (!task || !isTerminal(task.status)) {
@@ -71,17 +54,4 @@ async function finishItem(ctx: ApiContext, waiting: WaitingTask, task: Task | un
 	const { downloadOutput, outputBinaryProperty, media, timeoutMs } = waiting;
 	const item = await buildOutputItem(ctx, task, { itemIndex, downloadOutput, outputBinaryProperty, media, deadlineMs: Date.now() + timeoutMs });
 	return { ...item, json: { ...item.json, ...waiting.cost } };
-}
-
-/**
- * The node's output: all items in input order on the first output. n8n re-links each to the input item at its
- * position, then (with "Continue (using error output)") moves those carrying `error` to the error output.
- */
-export function outcomesToItems(ctx: ApiContext, outcomes: ItemOutcome[], itemCount: number): INodeExecutionData[] {
-	// Every position up to itemCount, so a missing outcome shows as an error at its place, never as a hole that shifts
-	// the pairing of the items after it.
-	return Array.from({ length: Math.max(itemCount, outcomes.length) }, (_, itemIndex): INodeExecutionData => {
-		const outcome = outcomes[itemIndex] ?? { error: new NodeOperationError(ctx.getNode(), 'This item has no outcome from the wait', { itemIndex }) };
-		return 'item' in outcome ? { ...outcome.item, pairedItem: { item: itemIndex } } : toErrorItem(ctx, outcome.error, itemIndex, outcome.taskId);
-	});
 }

@@ -1,7 +1,8 @@
 import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { checkCallback, readRawBody } from './callbackSecret';
-import { buildOutcomes, outcomesToItems, readEndedTasks } from './finishWait';
+import { outcomesToItems } from '../actions/itemOutcomes';
+import { buildOutcomes, readEndedTasks } from './finishWait';
 import { clearWaitState, getWaitId, loadWaitState } from './waitState';
 
 const CLAIM_TTL_MS = 10 * 60_000;

@@ -4,7 +4,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import { readWaitMethod } from '../actions/parameters';
 import type { TaskSettings } from '../helpers/taskRun';
 import { readApiBaseUrl, whyWaveSpeedCannotCall } from './callbackReachability';
-import { buildOutcomes, outcomesBeforeWait, outcomesToItems, readEndedTasks } from './finishWait';
+import { outcomesBeforeWait, outcomesToItems } from '../actions/itemOutcomes';
+import { buildOutcomes, readEndedTasks } from './finishWait';
 import type { WaitState } from './waitState';
 import { checkStateStorage, saveWaitState } from './waitState';
 
@@ -26,7 +27,7 @@ export async function planWait(
 	if (readWaitMethod(ctx) !== 'webhook') return {};
 	const waiting = settings.filter((item): item is TaskSettings => item?.waitForCompletion === true);
 	if (waiting.length === 0) return {};
-	const reason = await whyCannotWait(ctx, waiting, run);
+	const reason = await whyCannotWait(ctx, waiting, settings, run);
 	if (typeof reason === 'string') return { note: `Waited by polling, not by webhook: ${reason}` };
 	return { callbackUrl: reason.resumeUrl };
 }
@@ -34,6 +35,7 @@ export async function planWait(
 async function whyCannotWait(
 	ctx: IExecuteFunctions,
 	settings: TaskSettings[],
+	everyItem: Array<TaskSettings | undefined>,
 	{ isToolCall, continueOnFail }: { isToolCall: boolean; continueOnFail: boolean },
 ): Promise<string | { resumeUrl: string }> {
 	if (isToolCall) return 'an AI agent needs the answer within its own run';
@@ -42,7 +44,9 @@ async function whyCannotWait(
 	if (!continueOnFail) return 'it needs the node\'s On Error setting to continue (regular or error output), since n8n cannot resume a waiting node into a failure';
 	if (typeof ctx.putExecutionToWait !== 'function') return 'this n8n cannot put an execution to wait from this node';
 	if (settings.some((item) => item.base64Output)) return 'WaveSpeed does not call back for Base64 Output tasks';
-	if (settings.some((item) => item.syncMode)) return 'with Sync Mode the submit itself waits for the task';
+	// Every item's, not only the waiting ones': an item that does not wait still gets its finished image from a Sync Mode
+	// reply, and a wait keeps only the JSON of the items that did not wait.
+	if (everyItem.some((item) => item?.syncMode)) return 'with Sync Mode the submit itself waits for the task';
 	const resumeUrl = String(ctx.evaluateExpression('{{ $execution.resumeUrl }}', 0) ?? '');
 	if (!/^https?:\/\//.test(resumeUrl)) return "n8n gave no resume URL for this execution";
 	const unreachable = whyWaveSpeedCannotCall(resumeUrl, await readApiBaseUrl(ctx, 0));

@@ -97,4 +97,29 @@ describe('Wait Method "webhook" with per-item Wait for Completion and Callback U
 		]);
 		expect(items[1].binary?.data.mimeType).toBe('image/png');
 	});
+
+	it("an item that does not wait but whose Sync Mode reply holds its image keeps the image: the batch polls, saying why", async () => {
+		const credentials = { apiKey: fake.options.apiKey, baseUrl: fake.url };
+		const execution = createExecuteContext({
+			params: {
+				operation: 'generateImage',
+				prompt: (i: number) => `p${i} [inference:200]`,
+				waitForCompletion: (i: number) => i === 1,
+				options: (i: number) => ({ ...FAST_OPTIONS, waitMethod: 'webhook', syncMode: i === 0 }),
+			},
+			items: [{ json: {} }, { json: {} }],
+			credentials,
+			continueOnFail: true,
+			onError: 'continueRegularOutput',
+			resumeUrl: RESUME_URL,
+			binaryMode: 'filesystem',
+		});
+		const output = await runNode(execution);
+		expect(execution.waits).toHaveLength(0);
+		expect(output.map((item) => [item.json.status, item.binary?.data.mimeType, item.pairedItem])).toEqual([
+			['completed', 'image/png', { item: 0 }],
+			['completed', 'image/png', { item: 1 }],
+		]);
+		expect(output[0].json.waitNote).toContain('Sync Mode');
+	});
 });
