@@ -13,7 +13,7 @@ import {
 import { runImageTask } from '../helpers/imageTask';
 import { getTaskSharing } from '../helpers/taskRun';
 import { parameterError } from '../helpers/itemErrors';
-import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, isOneOf } from '../helpers/model';
+import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, estimateCostUsd as estimateTableCostUsd, isOneOf } from '../helpers/model';
 import { uploadBinaries } from '../helpers/upload';
 import { aspectRatioProperty, promptProperty } from './descriptions';
 import type { PrepareContext } from './operation';
@@ -107,6 +107,11 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 	const settings = readWaitSettings(this, itemIndex, context.isToolCall);
 	const binaryImages = await readBinaryImages(this, itemIndex, binaryFields);
 	return { itemIndex, prompt, binaryImages, imageUrls, choices, settings };
+}
+
+/** GPT Image 2's price table (an estimate: WaveSpeed's quote is not asked for this model). */
+export async function estimateCostUsd(this: IExecuteFunctions, job: Job): Promise<number | undefined> {
+	return estimateTableCostUsd(job.choices.quality, job.choices.resolution);
 }
 
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {

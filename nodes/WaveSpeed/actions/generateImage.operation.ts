@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { runImageTask } from '../helpers/imageTask';
 import { getTaskSharing } from '../helpers/taskRun';
-import { DEFAULT_GENERATE_ASPECT_RATIO, GENERATE_IMAGE_ENDPOINT } from '../helpers/model';
+import { DEFAULT_GENERATE_ASPECT_RATIO, GENERATE_IMAGE_ENDPOINT, estimateCostUsd as estimateTableCostUsd } from '../helpers/model';
 import { aspectRatioProperty, promptProperty } from './descriptions';
 import type { ImageChoices, WaitSettings } from './parameters';
 import { readImageChoices, readPrompt, readWaitSettings } from './parameters';
@@ -34,6 +34,11 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 		choices: readImageChoices(this, itemIndex, DEFAULT_GENERATE_ASPECT_RATIO),
 		settings: readWaitSettings(this, itemIndex, context.isToolCall),
 	};
+}
+
+/** GPT Image 2's price table (an estimate: WaveSpeed's quote is not asked for this model). */
+export async function estimateCostUsd(this: IExecuteFunctions, job: Job): Promise<number | undefined> {
+	return estimateTableCostUsd(job.choices.quality, job.choices.resolution);
 }
 
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {

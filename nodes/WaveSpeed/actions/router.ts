@@ -12,6 +12,7 @@ import type { FailedBeforeWait, PassedBeforeWait } from '../webhooks/waitState';
 import * as operations from './index';
 import type { Operation } from './index';
 import { asNodeError, toErrorItem } from './errorItems';
+import { guardSpending } from './moneyGuards';
 import type { OperationModule } from './operation';
 import { readMaxConcurrency } from './parameters';
 import { Run } from './runContext';
@@ -40,6 +41,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const ledger = openTaskLedger(this);
 
 	const prepared = await prepareAll(this, handler, items.length, isToolCall, continueOnFail);
+	await guardSpending(this, handler, prepared, ledger, continueOnFail);
 	const plan: WaitPlan = handler.holdsTaskSlots
 		? await planWait(this, prepared.map((job) => ('job' in job ? job.job.settings : undefined)), { isToolCall, continueOnFail })
 		: {};
