@@ -8,7 +8,8 @@ import { failureOf } from '../../../support/failureOf';
 import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
 
 const UPSCALER = 'wavespeed-ai/image-upscaler';
-const UNLISTED = 'someone/unlisted-model';
+/** Has no price quote; left out of the catalogue it has no base price either: no price is known. */
+const AUDIO = 'wavespeed-ai/sound-effects';
 
 /** Generate Image at medium quality, 1k: $0.06 a task in the estimated price table (and on the local server). */
 const generateParams = (options: Record<string, unknown> = {}) => ({
@@ -65,12 +66,17 @@ describe('money guards', () => {
 			expect(fake.tasks.size).toBe(3);
 		});
 
-		it('Run Model: an item with no price known stops a capped run, names the item, and runs when no cap is set', async () => {
-			const params = runModelParams(UNLISTED, {}, { additionalInputs: '{"prompt": "a"}', options: { pollInterval: 0.5, maxCostUsd: 5 } });
-			fake.catalogue.omit.push(UNLISTED);
+		it('Run Model: an item with no price known stops a capped run and names the item; without a cap it runs', async () => {
+			fake.catalogue.omit.push(AUDIO);
+			const params = runModelParams(AUDIO, {}, { additionalInputs: '{"prompt": "a door creaks"}', options: { pollInterval: 0.5, maxCostUsd: 5 } });
 			const error = await failureOf(run(params, { items: tenItems().slice(0, 2) }));
 			expect(error.message).toBe('Not sent: Max Cost per Run is $5.00, but no price is known for item(s) 0, 1');
 			expect(fake.countRequests('model') + fake.countRequests('balance')).toBe(0);
+
+			// The balance check counts no price as nothing (and so asks no balance): WaveSpeed's refusal still guards.
+			const output = await run({ ...params, options: { pollInterval: 0.5 } }, { items: tenItems().slice(0, 2) });
+			expect(output.map((item) => item.json.status)).toEqual(['completed', 'completed']);
+			expect(fake.countRequests('balance')).toBe(0);
 		});
 	});
 
