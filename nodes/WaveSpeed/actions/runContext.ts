@@ -1,4 +1,3 @@
-import { SubmitGate } from '../helpers/budget';
 import { TaskSlots } from '../helpers/concurrency';
 import type { TaskPacing } from '../helpers/imageTask';
 import type { TaskCallback } from '../helpers/taskRun';
@@ -53,7 +52,7 @@ export class Run {
 			taskSlots: new TaskSlots(maxConcurrency),
 			downloadSlots: new TaskSlots(maxConcurrency),
 			durations: new DurationModel(),
-			submitGate: new SubmitGate(),
+			submitGate: ledger.submitGate,
 		};
 		if (executionSignal?.aborted) this.onExecutionStopped();
 		executionSignal?.addEventListener('abort', this.onExecutionStopped, { once: true });
