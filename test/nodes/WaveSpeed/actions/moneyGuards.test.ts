@@ -1,7 +1,7 @@
 /** Issue 22: Max Cost per Run, Check Balance First, and an insufficient-balance refusal that stops new submits. */
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { contextFor, runModelParams } from '../../../support/builders';
+import { contextFor, editParams, pngItems, runModelParams } from '../../../support/builders';
 import { createExecuteContext, runNode } from '../../../support/executeContext';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { failureOf } from '../../../support/failureOf';
@@ -52,6 +52,13 @@ describe('money guards', () => {
 			expect(fake.requests).toHaveLength(0);
 		});
 
+		it('Edit Image: the estimate follows quality and resolution, and nothing is uploaded over the cap', async () => {
+			const params = editParams({ quality: 'high', resolution: '4k', options: { pollInterval: 0.5, maxCostUsd: 1.97 } });
+			const error = await failureOf(run(params, { items: pngItems(3) }));
+			expect(error.message).toBe('Not sent: the estimated cost $1.98 of 3 item(s) is over Max Cost per Run ($1.97)');
+			expect(fake.requests).toHaveLength(0);
+		});
+
 		it("Run Model: the estimate is WaveSpeed's price quote, asked once per item (not again before the submit)", async () => {
 			const params = runModelParams(UPSCALER, { image: 'https://example.com/a.png', target_resolution: '8k' }, { options: { pollInterval: 0.5, maxCostUsd: 0.05, checkBalance: false } });
 			const error = await failureOf(run(params, { items: tenItems().slice(0, 3) }));
@@ -89,6 +96,14 @@ describe('money guards', () => {
 			expect(fake.account.balanceUsd).toBe(0.18);
 		});
 
+		it("Run Model: the balance is compared with the quotes' sum", async () => {
+			fake.account.setBalance(0.05);
+			const params = runModelParams(UPSCALER, { image: 'https://example.com/a.png', target_resolution: '8k' });
+			const error = await failureOf(run(params, { items: tenItems().slice(0, 3) }));
+			expect(error.message).toBe('Not sent: the account balance $0.05 is below the estimated cost $0.06 of 3 item(s)');
+			expect(fake.requests.map((request) => request.route).sort()).toEqual(['balance', 'models', 'pricing', 'pricing', 'pricing']);
+		});
+
 		it('a balance that covers the batch: one balance request, then every item runs', async () => {
 			fake.account.setBalance(0.6);
 			const output = await run(generateParams());
@@ -119,6 +134,18 @@ describe('money guards', () => {
 			expect(fake.countRequests('generate')).toBe(4);
 			expect(fake.account.refusedSubmits).toBe(1);
 			expect(fake.countRequests('balance')).toBe(0);
+		});
+
+		it('Edit Image: an item that can no longer be submitted uploads nothing either', async () => {
+			fake.account.setBalance(0.12);
+			const output = await run(editParams({ options: { pollInterval: 0.5, checkBalance: false, maxConcurrency: 1 } }), { items: pngItems(5), continueOnFail: true });
+			expect(output.map((item) => item.json.status ?? 'error')).toEqual(['completed', 'completed', 'error', 'error', 'error']);
+			// Items 0-2 uploaded (item 2 was refused at its submit); item 3 may have been uploading beside it (uploads overlap
+			// tasks), item 4 starts after the refusal and uploads nothing (5 uploads without the gate in Run.runItem).
+			expect(fake.countRequests('ticket')).toBeGreaterThanOrEqual(3);
+			expect(fake.countRequests('ticket')).toBeLessThanOrEqual(4);
+			expect(fake.countRequests('submit')).toBe(3);
+			expect(fake.tasks.size).toBe(2);
 		});
 
 		it('without Continue On Fail: the node fails with the refusal and names the 3 paid tasks', async () => {
