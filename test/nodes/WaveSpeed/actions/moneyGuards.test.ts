@@ -39,10 +39,15 @@ describe('money guards', () => {
 			expect(fake.requests).toHaveLength(0);
 		});
 
-		it.each([0.6, 0.61])('a cap of %s (at or just above the estimate of $0.60): every item runs', async (maxCostUsd) => {
-			const output = await run(generateParams({ maxCostUsd, checkBalance: false }));
+		it.each([0.6, 0.61])('a cap of %s (at or just above the estimate of $0.60) and a balance of exactly $0.60: every item runs', async (maxCostUsd) => {
+			fake.account.setBalance(0.6);
+			const output = await run(generateParams({ maxCostUsd }));
 			expect(completed(output)).toHaveLength(10);
 			expect(fake.tasks.size).toBe(10);
+			// Both guards were asked (the balance once, before the first submit) and let the batch through.
+			expect(fake.requests[0].route).toBe('balance');
+			expect(fake.countRequests('balance')).toBe(1);
+			expect(fake.account.balanceUsd).toBe(0);
 		});
 
 		it('under Continue On Fail, every item fails with the reason and nothing is sent', async () => {
