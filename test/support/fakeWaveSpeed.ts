@@ -8,6 +8,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+import { createFakeAccount } from './fakeWaveSpeed/balance.ts';
+import type { FakeAccount } from './fakeWaveSpeed/balance.ts';
 import { createCallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import type { CallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import { MEDIA_FILES, answerCatalogue, answerQuote, checkModelSubmit, createCatalogueSwitches, findModelByPath, renderMedia } from './fakeWaveSpeed/catalogue.ts';
@@ -86,6 +88,8 @@ export interface FakeWaveSpeed {
 	callbacks: CallbackSender;
 	/** The model catalogue's and the price quote's switches (./fakeWaveSpeed/catalogue.ts). */
 	catalogue: CatalogueSwitches;
+	/** The account's balance, lowered by each accepted task; `setBalance` makes it refuse what it cannot pay. */
+	account: FakeAccount;
 	countRequests(route: Route): number;
 	/** Clears tasks, requests, faults and counters; keeps the options given at start. */
 	reset(): void;
@@ -127,6 +131,7 @@ export async function startFakeWaveSpeed(
 		peakRunningTasks: 0,
 		callbacks: createCallbackSender(),
 		catalogue: createCatalogueSwitches(),
+		account: createFakeAccount(),
 		countRequests: (route) => fake.requests.filter((request) => request.route === route).length,
 		reset() {
 			fake.faults.length = 0;
@@ -135,6 +140,7 @@ export async function startFakeWaveSpeed(
 			fake.peakRunningTasks = 0;
 			fake.callbacks.reset();
 			fake.catalogue = createCatalogueSwitches();
+			fake.account = createFakeAccount();
 			Object.assign(options, defaults, overrides);
 			uploads.clear();
 			outputCache.clear();
@@ -281,6 +287,8 @@ export async function startFakeWaveSpeed(
 		if (!queue && options.maxConcurrentTasks > 0 && runningTasks(Date.now()) >= options.maxConcurrentTasks) {
 			return send(res, 429, null, 'too many concurrent tasks', { 'Retry-After': '1' });
 		}
+		const refused = fake.account.charge(json, model);
+		if (refused) return send(res, refused.status, null, refused.message);
 		const task = createTask(json, model, checked && 'dropped' in checked ? checked.dropped : undefined);
 		if (queue) queueTask(task, fake.tasks.values(), options.maxConcurrentTasks, task.createdAtMs);
 		if (webhookUrl && task.outcome !== 'never') {
@@ -444,7 +452,7 @@ export async function startFakeWaveSpeed(
 				case 'legacyUpload':
 					return handleLegacyUpload(req, body, res);
 				case 'balance':
-					return send(res, 200, { balance: 42.5 });
+					return send(res, 200, { balance: fake.account.balanceUsd });
 				case 'webhookSecret':
 					return send(res, 200, { secret: fake.callbacks.secret });
 				case 'models':

@@ -111,6 +111,15 @@ export const optionsProperty: INodeProperties = {
 			displayOptions: { show: { '/operation': TASK_OPERATIONS, '/waitForCompletion': [false] } },
 		},
 		{
+			displayName: 'Check Balance First',
+			name: 'checkBalance',
+			type: 'boolean',
+			default: true,
+			description:
+				"Whether to read the account balance (one free request) before the run's first task, and send nothing when it is below the batch's estimated cost. Off or on, a task WaveSpeed refuses for insufficient balance is not retried and no further item is submitted. Read from the first item only: it applies to the whole batch.",
+			displayOptions: { show: { '/operation': TASK_OPERATIONS } },
+		},
+		{
 			displayName: 'Download Output',
 			name: 'downloadOutput',
 			type: 'boolean',
@@ -125,6 +134,17 @@ export const optionsProperty: INodeProperties = {
 			typeOptions: { minValue: 1, maxValue: MAX_MAX_CONCURRENCY },
 			description:
 				'How many items are processed at once (upload, task, wait and download). Lower it if your WaveSpeed plan allows few concurrent tasks. Read from the first item only: it applies to the whole batch.',
+		},
+		{
+			displayName: 'Max Cost per Run (USD)',
+			name: 'maxCostUsd',
+			type: 'number',
+			default: '',
+			typeOptions: { minValue: 0, numberPrecision: 2 },
+			placeholder: 'e.g. 5',
+			description:
+				"Send nothing when the batch's estimated cost is above this. The estimate: GPT Image 2's estimated price table; Run Model: WaveSpeed's price quote, else its catalogue price; a Run Model item with no price known stops the run while a cap is set. Empty: no cap. Read from the first item only: it applies to the whole batch.",
+			displayOptions: { show: { '/operation': TASK_OPERATIONS } },
 		},
 		{
 			displayName: 'Output Binary Field',

@@ -10,7 +10,7 @@ import {
 	validateImageCount,
 	validateImageUrls,
 } from '../helpers/imageInputs';
-import { runImageTask } from '../helpers/imageTask';
+import { estimateImageTaskCost, runImageTask } from '../helpers/imageTask';
 import { getTaskSharing } from '../helpers/taskRun';
 import { parameterError } from '../helpers/itemErrors';
 import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, isOneOf } from '../helpers/model';
@@ -107,6 +107,13 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 	const settings = readWaitSettings(this, itemIndex, context.isToolCall);
 	const binaryImages = await readBinaryImages(this, itemIndex, binaryFields);
 	return { itemIndex, prompt, binaryImages, imageUrls, choices, settings };
+}
+
+/** For the money guards, before anything is sent: WaveSpeed's quote, else the price table. */
+export async function estimateCostUsd(this: IExecuteFunctions, job: Job): Promise<number | undefined> {
+	const deadlineMs = Date.now() + job.settings.timeoutMs;
+	const cost = await estimateImageTaskCost(this, { endpoint: EDIT_IMAGE_ENDPOINT, prompt: job.prompt, images: job.imageUrls, ...job.choices, itemIndex: job.itemIndex, deadlineMs });
+	return typeof cost.estimatedCostUsd === 'number' ? cost.estimatedCostUsd : undefined;
 }
 
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { runImageTask } from '../helpers/imageTask';
+import { estimateImageTaskCost, runImageTask } from '../helpers/imageTask';
 import { getTaskSharing } from '../helpers/taskRun';
 import { DEFAULT_GENERATE_ASPECT_RATIO, GENERATE_IMAGE_ENDPOINT } from '../helpers/model';
 import { aspectRatioProperty, promptProperty } from './descriptions';
@@ -34,6 +34,13 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 		choices: readImageChoices(this, itemIndex, DEFAULT_GENERATE_ASPECT_RATIO),
 		settings: readWaitSettings(this, itemIndex, context.isToolCall),
 	};
+}
+
+/** For the money guards, before anything is sent: WaveSpeed's quote, else the price table. */
+export async function estimateCostUsd(this: IExecuteFunctions, job: Job): Promise<number | undefined> {
+	const deadlineMs = Date.now() + job.settings.timeoutMs;
+	const cost = await estimateImageTaskCost(this, { endpoint: GENERATE_IMAGE_ENDPOINT, prompt: job.prompt, ...job.choices, itemIndex: job.itemIndex, deadlineMs });
+	return typeof cost.estimatedCostUsd === 'number' ? cost.estimatedCostUsd : undefined;
 }
 
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {

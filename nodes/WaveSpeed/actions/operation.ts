@@ -18,4 +18,9 @@ export interface OperationModule<Job extends { itemIndex: number }> {
 	holdsTaskSlots?: boolean;
 	prepare(this: IExecuteFunctions, itemIndex: number, context: PrepareContext): Promise<Job>;
 	execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData>;
+	/**
+	 * What one prepared item's new task is estimated to cost in USD (undefined: no price known), for the money guards
+	 * (actions/moneyGuards.ts). Only operations that submit paid tasks have it. May ask WaveSpeed's free price quote.
+	 */
+	estimateCostUsd?(this: IExecuteFunctions, job: Job, signal?: AbortSignal): Promise<number | undefined>;
 }

@@ -118,14 +118,14 @@ function readOptions(ctx: IExecuteFunctions, itemIndex: number): RawOptions {
 	return options && typeof options === 'object' && !Array.isArray(options) ? (options as RawOptions) : {};
 }
 
-function readBoolean(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, fallback: boolean): boolean {
+export function readBoolean(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, fallback: boolean): boolean {
 	if (value === undefined || value === null || value === '') return fallback;
 	if (typeof value === 'boolean') return value;
 	if (value === 'true' || value === 'false') return value === 'true';
 	throw parameterError(ctx.getNode(), itemIndex, label, `Expected true or false, got ${describeType(value)}`);
 }
 
-function readNumber(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, fallback: number): number {
+export function readNumber(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, fallback: number): number {
 	if (value === undefined || value === null || value === '') return fallback;
 	const number = typeof value === 'number' || typeof value === 'string' ? Number(value) : Number.NaN;
 	if (!Number.isFinite(number)) throw parameterError(ctx.getNode(), itemIndex, label, `Expected a number, got ${describeType(value)}`);

@@ -13,6 +13,7 @@ import type { Operation } from './index';
 import { asNodeError } from './errorItems';
 import { outcomesToItems, splitAroundWait } from './itemOutcomes';
 import type { ItemOutcome } from './itemOutcomes';
+import { guardSpending } from './moneyGuards';
 import type { OperationModule } from './operation';
 import { readMaxConcurrency } from './parameters';
 import { Run } from './runContext';
@@ -40,6 +41,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const ledger = openTaskLedger(this);
 
 	const prepared = await prepareAll(this, handler, items.length, isToolCall, continueOnFail);
+	await guardSpending(this, handler, prepared, ledger, continueOnFail);
 	const plan: WaitPlan = handler.holdsTaskSlots
 		? await planWait(this, prepared.map((job) => ('job' in job ? job.job.settings : undefined)), { isToolCall, continueOnFail })
 		: {};

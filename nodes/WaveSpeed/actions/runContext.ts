@@ -52,6 +52,7 @@ export class Run {
 			taskSlots: new TaskSlots(maxConcurrency),
 			downloadSlots: new TaskSlots(maxConcurrency),
 			durations: new DurationModel(),
+			submitGate: ledger.submitGate,
 		};
 		if (executionSignal?.aborted) this.onExecutionStopped();
 		executionSignal?.addEventListener('abort', this.onExecutionStopped, { once: true });
@@ -77,6 +78,9 @@ export class Run {
 	}
 
 	async runItem<T>(itemIndex: number, work: (context: RunContext) => Promise<T>): Promise<T> {
+		// After an insufficient-balance refusal an item that has no task yet does not start (no uploads for nothing).
+		const gateClosed = this.ledger.get(itemIndex).taskId ? undefined : this.pacing.submitGate.notSubmitted(itemIndex);
+		if (gateClosed) throw gateClosed;
 		const controller = new AbortController();
 		if (this.stopped) controller.abort();
 		this.running.add(controller);

@@ -122,6 +122,8 @@ export interface Job {
 	uncheckedBecause?: string;
 	binaries: BinaryImage[];
 	settings: WaitSettings;
+	/** The cost fields the money guards' estimate found (quote or catalogue); reused when the inputs are sent as quoted. */
+	estimatedCost?: IDataObject;
 }
 
 /**
@@ -152,13 +154,26 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 	return { itemIndex, modelId, basePriceUsd: model?.basePriceUsd, inputs: assembled.inputs, uncheckedBecause, binaries, settings };
 }
 
+/**
+ * The quote for the item's inputs, else the catalogue's base price (helpers/modelPrice.ts). Binaries are still
+ * placeholders here: a quote that cannot price them leaves the catalogue's price.
+ */
+export async function estimateCostUsd(this: IExecuteFunctions, job: Job, signal?: AbortSignal): Promise<number | undefined> {
+	const call = { itemIndex: job.itemIndex, signal, deadlineMs: Date.now() + job.settings.timeoutMs };
+	job.estimatedCost = await estimateModelCost(this, { modelId: job.modelId, basePriceUsd: job.basePriceUsd }, job.inputs as IDataObject, call);
+	const usd = job.estimatedCost.estimatedCostUsd;
+	return typeof usd === 'number' ? usd : undefined;
+}
+
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
 	const { itemIndex, modelId } = job;
 	const deadlineMs = Date.now() + job.settings.timeoutMs;
 	// A task an earlier try paid for is picked up as it is: its files were uploaded then.
 	const uploadedUrls = run.record.taskId ? [] : await uploadBinaries(this, run.uploads, job.binaries, itemIndex, run.signal, deadlineMs);
 	const request = fillPlaceholders(job.inputs, uploadedUrls) as IDataObject;
-	const cost = await estimateModelCost(this, { modelId, basePriceUsd: job.basePriceUsd }, request, { itemIndex, signal: run.signal, deadlineMs });
+	// Quoted once before anything was sent (money guards) for exactly these inputs: not asked again.
+	const quotedAsSent = job.estimatedCost && job.binaries.length === 0 ? job.estimatedCost : undefined;
+	const cost = quotedAsSent ?? (await estimateModelCost(this, { modelId, basePriceUsd: job.basePriceUsd }, request, { itemIndex, signal: run.signal, deadlineMs }));
 	// Carried with the cost, so it reaches the output however the item waits (poll, webhook, not at all).
 	const checked = job.uncheckedBecause ? { inputsChecked: false, inputsNote: `Inputs sent as given, not checked against a schema: ${job.uncheckedBecause}` } : { inputsChecked: true };
 	return await runTask(this, {

@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import { SubmitGate } from '../helpers/budget';
 import type { UploadSession } from '../helpers/upload';
 import { createUploadSession } from '../helpers/upload';
 
@@ -21,6 +22,8 @@ export interface ItemRecord {
  */
 export class TaskLedger {
 	readonly uploads: UploadSession = createUploadSession();
+	/** Closed by an insufficient-balance refusal; a Retry On Fail try submits nothing new either (it would be refused). */
+	readonly submitGate = new SubmitGate();
 	private readonly records = new Map<number, ItemRecord>();
 
 	get(itemIndex: number): ItemRecord {

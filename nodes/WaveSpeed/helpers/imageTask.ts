@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import type { AspectRatio, Quality, Resolution } from './model';
 import { estimateImageCost } from './modelPrice';
@@ -19,23 +19,41 @@ export interface ImageTaskJob extends Omit<TaskRunJob, 'request' | 'cost' | 'dur
 	quality: Quality;
 }
 
-/** Edit and Generate: GPT Image 2's request, its price table, and outputs that must be images. */
-export async function runImageTask(ctx: IExecuteFunctions, job: ImageTaskJob): Promise<INodeExecutionData> {
-	const request = {
+type ImageRequestParts = Pick<ImageTaskJob, 'prompt' | 'images' | 'aspectRatio' | 'resolution' | 'quality'>;
+
+function buildImageRequest(job: ImageRequestParts): IDataObject {
+	return {
 		...(job.images ? { images: job.images } : {}),
 		prompt: job.prompt,
 		...(job.aspectRatio ? { aspect_ratio: job.aspectRatio } : {}),
 		resolution: job.resolution,
 		quality: job.quality,
 	} satisfies ImageTaskRequest;
+}
+
+/**
+ * A GPT Image 2 task's cost fields: WaveSpeed's quote, else the price table (helpers/modelPrice.ts). Asked once per
+ * quality and resolution in a node run, by the money guards before anything is sent (with the image URLs known then)
+ * or while the task runs.
+ */
+export async function estimateImageTaskCost(
+	ctx: IExecuteFunctions,
+	job: ImageRequestParts & Pick<ImageTaskJob, 'endpoint' | 'itemIndex' | 'deadlineMs'>,
+): Promise<IDataObject> {
+	const modelId = job.endpoint.replace(/^\/api\/v3\//, '');
+	return await estimateImageCost(ctx, { modelId, quality: job.quality, resolution: job.resolution }, buildImageRequest(job), {
+		itemIndex: job.itemIndex,
+		deadlineMs: job.deadlineMs,
+	});
+}
+
+/** Edit and Generate: GPT Image 2's request, its price, and outputs that must be images. */
+export async function runImageTask(ctx: IExecuteFunctions, job: ImageTaskJob): Promise<INodeExecutionData> {
 	return await runTask(ctx, {
 		...job,
-		request,
-		// Asked while the task is submitted and runs: the quote adds no time to the item.
-		cost: estimateImageCost(ctx, { modelId: job.endpoint.replace(/^\/api\/v3\//, ''), quality: job.quality, resolution: job.resolution }, request, {
-			itemIndex: job.itemIndex,
-			deadlineMs: job.deadlineMs,
-		}),
+		request: buildImageRequest(job),
+		// Asked while the task is submitted and runs (or already, by the money guards): it adds no time to the item.
+		cost: estimateImageTaskCost(ctx, job),
 		durationKind: `${job.endpoint}|${job.resolution}|${job.quality}`,
 		media: 'image',
 	});

@@ -117,7 +117,8 @@ const imageQuotes = new WeakMap<object, Map<string, Promise<number | undefined>>
 /**
  * Edit and Generate's cost fields: WaveSpeed's quote (`costSource: "quote"`), else our copy of its GPT Image 2 price
  * list (`"table"`, an estimate: WaveSpeed's pages do not all agree with it). WaveSpeed prices GPT Image 2 by quality
- * and resolution only, so a node run asks once per pair, whatever its batch size. Never throws, and never holds the
+ * and resolution only, so a node run asks once per pair (and, for an edit, once more if it first asked without image
+ * URLs), whatever its batch size. Never throws, and never holds the
  * item up past 15 s.
  */
 export async function estimateImageCost(
@@ -127,7 +128,10 @@ export async function estimateImageCost(
 	call: QuoteCall,
 ): Promise<IDataObject> {
 	const account = await getAccountKey(ctx, call.itemIndex).catch(() => '');
-	const key = [account, model.modelId, model.quality, model.resolution].join('|');
+	// Asked before the uploads (money guards) an edit may have no image URL yet: a quote refused for that is asked again
+	// once the URLs exist.
+	const withImages = Array.isArray(inputs.images) && inputs.images.length > 0;
+	const key = [account, model.modelId, model.quality, model.resolution, withImages].join('|');
 	const asked = imageQuotes.get(ctx) ?? new Map<string, Promise<number | undefined>>();
 	imageQuotes.set(ctx, asked);
 	// Not tied to one item's signal: the other items of the run wait for the same answer.

@@ -1,9 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { getHttpStatus, getRetryAfterMs, isAccountConcurrencyFull } from '../transport';
+import { getHttpStatus, getRetryAfterMs, isAccountConcurrencyFull, isInsufficientBalance } from '../transport';
 import { DEFAULT_RETRY_POLICY, getRetryDelayMs } from '../transport/retry';
 import { sleepUnlessAborted } from '../transport/sleep';
+import type { SubmitGate } from './budget';
 import type { TaskSlots } from './concurrency';
 import type { DurationModel } from './pollSchedule';
 import type { OutputMedia } from './output';
@@ -35,6 +36,8 @@ export interface TaskPacing {
 	/** Output downloads: their own limit, so a finished task's download never holds a task slot. */
 	downloadSlots: TaskSlots;
 	durations: DurationModel;
+	/** Closed by a submit WaveSpeed refuses for insufficient balance: no further task of the run is submitted. */
+	submitGate: SubmitGate;
 }
 
 /** One billed task of any model: where it goes, what it sends, and how the item shares the execution. */
@@ -153,6 +156,11 @@ async function submitInSlot(ctx: IExecuteFunctions, job: TaskRunJob, request: ID
 	let lastRefusal: Error | undefined;
 	for (let refusals = 0; ; refusals++) {
 		if (!(await pacing.taskSlots.acquire(signal, deadlineMs))) throw noTaskCreated(ctx, job, refusals, lastRefusal);
+		const gateClosed = pacing.submitGate.notSubmitted(itemIndex);
+		if (gateClosed) {
+			pacing.taskSlots.release();
+			throw gateClosed;
+		}
 		const submitted = await submitTask(ctx, job.endpoint, request, {
 			itemIndex,
 			signal,
@@ -172,6 +180,8 @@ async function submitInSlot(ctx: IExecuteFunctions, job: TaskRunJob, request: ID
 			return { task: submitted.task, startedAtMs: Date.now() };
 		}
 		pacing.taskSlots.release();
+		// Never retried, and no other item of the run is submitted after it: each would be refused too.
+		if (isInsufficientBalance(submitted.error)) pacing.submitGate.close(ctx.getNode(), submitted.error);
 		if (getHttpStatus(submitted.error) !== 429) throw submitted.error;
 		lastRefusal = submitted.error;
 		// Lowering the limit on a per-minute 429 would run the rest of the batch a few tasks at a time for no reason.

@@ -204,6 +204,9 @@ function toNodeError(ctx: ApiContext, call: ApiCall, error: unknown, apiKey: str
 		description =
 			'The task was not submitted again, so it is not billed twice. Check your WaveSpeed dashboard for a task ' +
 			'created at this time before you run this item again (n8n\'s "Retry On Fail" would submit and pay again).';
+	} else if (isInsufficientBalanceReply(statusCode, error.message)) {
+		message = `WaveSpeed refused this for insufficient balance (${statusCode}): ${serverMessage}`;
+		description = 'Nothing was billed for it. Top up the WaveSpeed account, then run the items that did not run again.';
 	} else if (statusCode === 401) {
 		message = 'WaveSpeed did not accept the API key: it is invalid, or not activated yet';
 		description = 'Keys work only after the account\'s first top-up. Check the "WaveSpeed AI API" credential.';
@@ -237,6 +240,7 @@ function toNodeError(ctx: ApiContext, call: ApiCall, error: unknown, apiKey: str
 	if (submitOutcomeUnknown) nodeError.context.submitOutcomeUnknown = true;
 	if (error.retryAfterMs !== undefined) nodeError.context.retryAfterMs = error.retryAfterMs;
 	if (statusCode === 429 && /concurren/i.test(error.message)) nodeError.context.accountConcurrencyFull = true;
+	if (isInsufficientBalanceReply(statusCode, error.message)) nodeError.context.insufficientBalance = true;
 	return nodeError;
 }
 
@@ -252,6 +256,21 @@ export function getRetryAfterMs(error: unknown): number | undefined {
  */
 export function isAccountConcurrencyFull(error: unknown): boolean {
 	return (error as { context?: { accountConcurrencyFull?: unknown } } | undefined)?.context?.accountConcurrencyFull === true;
+}
+
+/**
+ * WaveSpeed refused for the account's balance. No public source gives that reply, so this is an assumption (see
+ * ARCHITECTURE.md): HTTP 402, or a 400/403 whose text speaks of insufficient balance or credits.
+ */
+export function isInsufficientBalanceReply(statusCode: number | undefined, text: string): boolean {
+	if (statusCode === 402) return true;
+	if (statusCode !== 400 && statusCode !== 403) return false;
+	return /(insufficient|not enough|too low|low)\W+(account\W+)?(balance|credits?|funds?)|(balance|credits?|funds?)\W+(is\W+)?(insufficient|not enough|too low)/i.test(text);
+}
+
+/** A call WaveSpeed refused for the account's balance (isInsufficientBalanceReply): nothing was billed for it. */
+export function isInsufficientBalance(error: unknown): boolean {
+	return (error as { context?: { insufficientBalance?: unknown } } | undefined)?.context?.insufficientBalance === true;
 }
 
 /** A submit failed after it may have reached WaveSpeed: a billed task may exist whose id nobody knows. */

@@ -1,6 +1,6 @@
 import type { NodeApiError } from 'n8n-workflow';
 
-import { NO_DEADLINE, apiRequest } from '../../../../nodes/WaveSpeed/transport';
+import { NO_DEADLINE, apiRequest, isInsufficientBalance, isInsufficientBalanceReply, isSubmitOutcomeUnknown } from '../../../../nodes/WaveSpeed/transport';
 import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
 import { startFakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
@@ -157,5 +157,44 @@ describe('transport: apiRequest', () => {
 		await failure(apiRequest(ctx().ctx, { method: 'GET', path: '/api/v3/balance', kind: 'read', itemIndex: 0, deadlineMs: Date.now() + 1500 }));
 		// Not retried after the 4 s the server asked for: the wait ends at the deadline, with the failure.
 		expect(fake.countRequests('balance')).toBe(1);
+	});
+});
+
+describe('transport: a refusal for insufficient balance (issue 22)', () => {
+	let fake: FakeWaveSpeed;
+	useFakeWaveSpeed((started) => (fake = started));
+
+	it.each([
+		[402, 'Payment Required', true],
+		[400, 'Insufficient balance', true],
+		[400, 'Your account balance is insufficient', true],
+		[403, 'Not enough credits to run this model', true],
+		[400, 'prompt is required', false],
+		[403, 'Forbidden: this key may not use this endpoint', false],
+		[429, 'insufficient balance', false],
+		[500, 'Insufficient balance', false],
+	])('%s "%s" → %s', (status, text, expected) => {
+		expect(isInsufficientBalanceReply(status, text)).toBe(expected);
+	});
+
+	it('a refused submit is sent once, says so, and is marked for the run to stop submitting', async () => {
+		fake.account.setBalance(0.01);
+		const context = createExecuteContext(contextFor(fake, {}));
+		const error = await apiRequest(context.ctx, {
+			method: 'POST',
+			path: '/api/v3/openai/gpt-image-2/edit',
+			kind: 'submit',
+			body: { images: ['https://example.com/a.png'], prompt: 'p' },
+			itemIndex: 0,
+			deadlineMs: NO_DEADLINE,
+		}).then(
+			() => undefined,
+			(e: Error) => e,
+		);
+		expect(error?.message).toBe('WaveSpeed refused this for insufficient balance (402): Insufficient balance: please top up your account');
+		expect(isInsufficientBalance(error)).toBe(true);
+		expect(isSubmitOutcomeUnknown(error)).toBe(false);
+		expect(fake.countRequests('submit')).toBe(1);
+		expect(fake.tasks.size).toBe(0);
 	});
 });

@@ -1,0 +1,103 @@
+import type { INode } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+/**
+ * What a run may spend: the batch's estimated cost against Max Cost per Run and the account's balance, and the gate
+ * that stops new submits once WaveSpeed refuses one for insufficient balance.
+ */
+
+/** One item that would submit a new task, and what it is estimated to cost (undefined: no price is known). */
+export interface ItemEstimate {
+	itemIndex: number;
+	costUsd: number | undefined;
+}
+
+export interface BatchEstimate {
+	/** The sum of the known estimates, in USD. */
+	totalUsd: number;
+	/** Items that would submit a new task. */
+	itemCount: number;
+	/** Items without an estimate (Run Model: no quote and no catalogue price). */
+	unpricedItems: number[];
+}
+
+/** Sums in millionths of a dollar: 10 × 0.06 is 0.6, not 0.6000000000000001 above a cap of 0.6. */
+const MICRO = 1_000_000;
+
+export function sumEstimates(estimates: ItemEstimate[]): BatchEstimate {
+	let totalMicro = 0;
+	const unpricedItems: number[] = [];
+	for (const { itemIndex, costUsd } of estimates) {
+		if (costUsd === undefined) unpricedItems.push(itemIndex);
+		else totalMicro += Math.round(costUsd * MICRO);
+	}
+	return { totalUsd: totalMicro / MICRO, itemCount: estimates.length, unpricedItems };
+}
+
+export function isOver(amountUsd: number, limitUsd: number): boolean {
+	return Math.round(amountUsd * MICRO) > Math.round(limitUsd * MICRO);
+}
+
+export function formatUsd(usd: number): string {
+	// Two decimals, more only where a price has them (0.005): never rounds a figure the user compares.
+	const text = usd.toFixed(6).replace(/0+$/, '');
+	const [whole, decimals = ''] = text.split('.');
+	return `$${whole}.${decimals.padEnd(2, '0')}`;
+}
+
+function describeItems(estimate: BatchEstimate): string {
+	const priced = estimate.itemCount - estimate.unpricedItems.length;
+	const unpriced = estimate.unpricedItems.length > 0 ? `, plus ${estimate.unpricedItems.length} item(s) with no price known` : '';
+	return `${priced} item(s)${unpriced}`;
+}
+
+/** Why Max Cost per Run stops the batch, or undefined when it may run. */
+export function describeCapRefusal(estimate: BatchEstimate, maxCostUsd: number): { message: string; description: string } | undefined {
+	if (estimate.unpricedItems.length > 0) {
+		const list = estimate.unpricedItems.slice(0, 10).join(', ') + (estimate.unpricedItems.length > 10 ? ', …' : '');
+		return {
+			message: `Not sent: Max Cost per Run is ${formatUsd(maxCostUsd)}, but no price is known for item(s) ${list}`,
+			description:
+				`The estimate of the other ${estimate.itemCount - estimate.unpricedItems.length} item(s) is ${formatUsd(estimate.totalUsd)}. ` +
+				"WaveSpeed gave no price quote and its catalogue no price for these items' model, so the cap cannot be kept. " +
+				'Nothing was sent or billed. Clear Max Cost per Run to run them anyway.',
+		};
+	}
+	if (!isOver(estimate.totalUsd, maxCostUsd)) return undefined;
+	return {
+		message: `Not sent: the estimated cost ${formatUsd(estimate.totalUsd)} of ${describeItems(estimate)} is over Max Cost per Run (${formatUsd(maxCostUsd)})`,
+		description: 'Nothing was sent or billed. Raise Max Cost per Run, or run fewer or cheaper items.',
+	};
+}
+
+/** Why the balance check stops the batch, or undefined when the balance covers it. */
+export function describeBalanceRefusal(estimate: BatchEstimate, balanceUsd: number): { message: string; description: string } | undefined {
+	if (!isOver(estimate.totalUsd, balanceUsd)) return undefined;
+	const unpriced = estimate.unpricedItems.length > 0 ? ' Items with no price known are not counted.' : '';
+	return {
+		message: `Not sent: the account balance ${formatUsd(balanceUsd)} is below the estimated cost ${formatUsd(estimate.totalUsd)} of ${describeItems(estimate)}`,
+		description: `Nothing was sent or billed.${unpriced} Top up the WaveSpeed account, run fewer items, or turn "Check Balance First" off to run as many as the balance pays for.`,
+	};
+}
+
+/**
+ * Closed by the first submit WaveSpeed refuses for insufficient balance: no further task of the run is submitted (a
+ * later one would be refused too, or paid from a top-up that was meant for something else). Tasks already accepted go
+ * on and come out as usual.
+ */
+export class SubmitGate {
+	private refusal?: { node: INode; message: string };
+
+	close(node: INode, refusal: Error): void {
+		this.refusal ??= { node, message: refusal.message };
+	}
+
+	/** The error of an item not submitted because the gate is closed; undefined while it is open. */
+	notSubmitted(itemIndex: number): Error | undefined {
+		if (!this.refusal) return undefined;
+		return new NodeOperationError(this.refusal.node, 'Not submitted: WaveSpeed refused an earlier task of this run for insufficient balance', {
+			itemIndex,
+			description: `WaveSpeed's refusal: ${this.refusal.message}. Nothing was billed for this item. Top up the WaveSpeed account, then run the items that did not run again.`,
+		});
+	}
+}

@@ -1,0 +1,42 @@
+import type { INode } from 'n8n-workflow';
+
+import { SubmitGate, describeBalanceRefusal, describeCapRefusal, formatUsd, isOver, sumEstimates } from '../../../../nodes/WaveSpeed/helpers/budget';
+
+const node = { name: 'WaveSpeed', type: 'n8n-nodes-wavespeed.waveSpeed', typeVersion: 1, position: [0, 0], parameters: {}, id: '1' } as INode;
+const tenAt = (usd: number) => Array.from({ length: 10 }, (_, itemIndex) => ({ itemIndex, costUsd: usd }));
+
+describe('budget', () => {
+	it('sums without floating-point drift: 10 × $0.06 is not over a $0.60 cap', () => {
+		// The naive sum drifts above 0.6:
+		expect([...Array(10)].reduce((sum: number) => sum + 0.06, 0)).toBeGreaterThan(0.6);
+		const batch = sumEstimates(tenAt(0.06));
+		expect(batch).toEqual({ totalUsd: 0.6, itemCount: 10, unpricedItems: [] });
+		expect(describeCapRefusal(batch, 0.6)).toBeUndefined();
+		expect(describeCapRefusal(batch, 0.59)?.message).toBe('Not sent: the estimated cost $0.60 of 10 item(s) is over Max Cost per Run ($0.59)');
+		expect(isOver(0.600001, 0.6)).toBe(true);
+	});
+
+	it('formats dollars with two decimals, more only where a price has them', () => {
+		expect([formatUsd(0), formatUsd(5), formatUsd(0.6), formatUsd(0.005), formatUsd(12.345)]).toEqual(['$0.00', '$5.00', '$0.60', '$0.005', '$12.345']);
+	});
+
+	it('a capped batch with an item of no known price is refused; the balance check counts it as nothing and says so', () => {
+		const batch = sumEstimates([{ itemIndex: 0, costUsd: 0.1 }, { itemIndex: 1, costUsd: undefined }]);
+		expect(describeCapRefusal(batch, 100)?.message).toBe('Not sent: Max Cost per Run is $100.00, but no price is known for item(s) 1');
+		expect(describeBalanceRefusal(batch, 0.1)).toBeUndefined();
+		const refusal = describeBalanceRefusal(batch, 0.05);
+		expect(refusal?.message).toBe('Not sent: the account balance $0.05 is below the estimated cost $0.10 of 1 item(s), plus 1 item(s) with no price known');
+		expect(refusal?.description).toContain('Items with no price known are not counted.');
+	});
+
+	it('the submit gate stays open until a refusal, then gives every item the first refusal', () => {
+		const gate = new SubmitGate();
+		expect(gate.notSubmitted(4)).toBeUndefined();
+		gate.close(node, new Error('WaveSpeed refused this for insufficient balance (402): Insufficient balance'));
+		gate.close(node, new Error('a later refusal'));
+		const error = gate.notSubmitted(4) as Error & { description?: string; context?: { itemIndex?: number } };
+		expect(error.message).toBe('Not submitted: WaveSpeed refused an earlier task of this run for insufficient balance');
+		expect(error.description).toContain('(402): Insufficient balance');
+		expect(error.description).toContain('Nothing was billed for this item');
+	});
+});
