@@ -12,10 +12,12 @@ describe('image tasks', () => {
 		fake.faults.push({ route: 'submit', kind: 'status', status: 429, retryAfterSeconds: 1 });
 		const params = editParams({ imageSource: 'url', imageUrls: 'https://example.com/a.png', options: { pollInterval: 0.5, timeout: 3 } });
 		const [item] = await runNode(createExecuteContext(contextFor(fake, params, { continueOnFail: true })));
-		expect(item.json.error).toBe('No task was created within the 3 s Timeout: WaveSpeed refused it 3 time(s) (429, rate limited)');
+		// Before, the same submit went on for 12 attempts (about 12 s here, minutes without Retry-After). Tries at 0, 1
+		// and 2 s fit in the 3 s; a loaded machine can only make fewer, so the count is a range, not a timing.
+		const submits = fake.countRequests('submit');
+		expect([2, 3]).toContain(submits);
+		expect(item.json.error).toBe(`No task was created within the 3 s Timeout: WaveSpeed refused it ${submits} time(s) (429, rate limited)`);
 		expect(fake.tasks.size).toBe(0);
-		// Before, the same submit went on for 12 attempts (about 12 s here, minutes without Retry-After).
-		expect(fake.countRequests('submit')).toBe(3);
 	});
 
 	it('Max Concurrency 4 against an account capped at 2 tasks: 10 tasks, at most 13 submits, never more than 2 running', async () => {
