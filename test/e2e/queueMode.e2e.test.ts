@@ -248,7 +248,7 @@ describe('in n8n queue mode: main process, two workers, Redis, Postgres, the def
 		expect(executionsRunBy(queue!).flat().filter((id) => id === done.id).length).toBeGreaterThanOrEqual(2);
 	}, 300_000);
 
-	it('Stop in the editor (the main process) ends the polling on the worker within 2 s; the worker logs the paid task ids', async () => {
+	it('Stop in the editor (the main process) ends the polling on the worker; the worker logs the paid task ids', async () => {
 		await callWebhook('wavespeed-queue-stop', undefined);
 		const running = await waitFor('the execution to poll both tasks', async () => {
 			const [execution] = (await rest.listExecutions(STOP_WORKFLOW.id)).filter((summary) => summary.status === 'running');
@@ -256,12 +256,14 @@ describe('in n8n queue mode: main process, two workers, Redis, Postgres, the def
 			return execution && polled.length === 2 ? execution : undefined;
 		}, 60_000);
 
-		const stoppedAtMs = Date.now();
 		await rest.stopExecution(running.id);
-		await new Promise((resolve) => setTimeout(resolve, 4000));
-
-		const lastPollMs = Math.max(...fake.requests.filter((request) => request.route === 'result').map((request) => request.atMs));
-		expect(lastPollMs - stoppedAtMs).toBeLessThan(2000);
+		// No timed bound: the worker writes these warnings once the node's last item has ended (it polls no more after
+		// them), and its tasks run for 120 s, beyond this wait: only a Stop that reached the worker ends the polling in time.
+		await waitFor('the worker to log both paid tasks as left behind by the Stop', async () => {
+			const output = queue!.workers.map((worker) => worker.output()).join('\n');
+			return [...fake.tasks.keys()].every((taskId) => output.includes(`WaveSpeed task ${taskId}`)) ? true : undefined;
+		}, 60_000);
+		expect([...fake.tasks.values()].every((task) => Date.now() < task.completeAtMs)).toBe(true);
 		expect((await rest.getExecution(running.id)).status).toBe('canceled');
 		expect(fake.countRequests('submit')).toBe(2);
 		const worker = queue!.workers[executionsRunBy(queue!).findIndex((ids) => ids.includes(running.id))];

@@ -158,13 +158,17 @@ describe('in a real n8n server, the WaveSpeed Trigger', () => {
 		const cdn = Buffer.from(await (await fetch(`${fake.url}/cdn/${taskId}/output-0.png`)).arrayBuffer());
 		expect((await binaryBytes(item.binary!.data)).equals(cdn)).toBe(true);
 
-		// WaveSpeed delivers the same task again (at least once): acknowledged, nothing started.
+		// WaveSpeed delivers the same task again (at least once): acknowledged, nothing started. Counted once a later
+		// task's execution has finished, not after a sleep: a run the repeat had started would have begun before it.
 		const body = await predictionBody(taskId);
 		const repeat = await fake.callbacks.deliver(`${triggerUrl}?sku=123`, body);
 		expect(repeat.status).toBe(200);
 		expect(repeat.reply).toContain('already reported');
-		await new Promise((resolve) => setTimeout(resolve, 3000));
-		expect((await executions()).length).toBe(1);
+		const laterTaskId = await submit('A table by the window', '124');
+		const runs = await finished(2);
+		const runTasks = await Promise.all(runs.map(async (run) => (await triggerOutput(run.id)).map((output) => output.json.id)));
+		expect(runTasks.sort()).toEqual([[taskId], [laterTaskId]].sort());
+		expect((await executions()).length).toBe(2);
 	}, 180_000);
 
 	it('a forged and a stale callback get 401 and start nothing; the genuine one for the same task still starts one', async () => {
@@ -181,12 +185,13 @@ describe('in a real n8n server, the WaveSpeed Trigger', () => {
 		expect([refusedForged.status, refusedStale.status]).toEqual([401, 401]);
 		expect(refusedForged.reply).toContain('the signature does not match');
 		expect(refusedStale.reply).toContain('more than 5 minutes');
-		await new Promise((resolve) => setTimeout(resolve, 3000));
-		expect((await executions()).length).toBe(before);
 
+		// Counted once the genuine call's run has finished, not after a sleep: a run the refused calls had started
+		// would have begun before it.
 		const genuine = await fake.callbacks.deliver(url, body);
 		expect(genuine.status).toBe(200);
 		const done = await finished(before + 1);
+		expect((await executions()).length).toBe(before + 1);
 		const outputs = await Promise.all(done.map(async (execution) => await triggerOutput(execution.id)));
 		const forTask = outputs.filter((items) => items.some((item) => item.json.id === taskId));
 		expect(forTask).toHaveLength(1);

@@ -84,7 +84,8 @@ export function sendEnvelope(
 /** Answers with the fault; false when the fault was only a delay and the request should go on. */
 export async function applyFault(rule: FaultRule, res: ServerResponse): Promise<boolean> {
 	if (rule.kind === 'delay') {
-		await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000));
+		// Unref'd: a reply still delayed when the server closes (a delay far beyond the test's limit) does not keep jest alive.
+		await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000).unref());
 		return false;
 	}
 	if (rule.kind === 'redirect') {
@@ -93,7 +94,7 @@ export async function applyFault(rule: FaultRule, res: ServerResponse): Promise<
 		return true;
 	}
 	if (rule.kind === 'reset') {
-		if (rule.delayMs) await new Promise((resolve) => setTimeout(resolve, rule.delayMs));
+		if (rule.delayMs) await new Promise((resolve) => setTimeout(resolve, rule.delayMs).unref());
 		res.socket?.destroy();
 		return true;
 	}

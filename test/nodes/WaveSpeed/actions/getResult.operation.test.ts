@@ -71,8 +71,9 @@ describe('Get Result', () => {
 	});
 
 	it('fails a failed task with its reason, even without waiting', async () => {
-		const taskId = await submit('[fail:1402] [inference:10]');
-		await new Promise((resolve) => setTimeout(resolve, 50));
+		const taskId = await submit('[fail:1402] [inference:60000]');
+		// Ended now on the local server's clock, not slept for: the read below sees "failed" whatever the machine's speed.
+		fake.tasks.get(taskId)!.completeAtMs = Date.now();
 		const params = getResultParams(taskId, { waitForCompletion: false });
 		const error = await failure(runNode(createExecuteContext(contextFor(fake, params))));
 		expect(error.message).toContain(`WaveSpeed task ${taskId} ended "failed"`);

@@ -1,15 +1,24 @@
 import { AttemptFailure, withRetries } from '../../../../nodes/WaveSpeed/transport/retryLoop';
 
 describe('retry loop', () => {
+	afterEach(() => {
+		jest.useRealTimers();
+		jest.restoreAllMocks();
+	});
+
 	it('never busy-loops on "Retry-After: 0": it pauses at least the first backoff step', async () => {
-		let attempts = 0;
+		// On a virtual clock, with the jitter at its lowest: pauses of 250 ms, so the tries at 0, 250, 500, 750 and
+		// 1000 ms fit in 1.2 s (without the pauses, all 12 run at once).
+		jest.useFakeTimers({ now: 0 });
+		jest.spyOn(Math, 'random').mockReturnValue(0);
+		const attemptsAtMs: number[] = [];
 		const rateLimited = async () => {
-			attempts++;
+			attemptsAtMs.push(Date.now());
 			throw new AttemptFailure({ type: 'status', statusCode: 429 }, 'Too many requests', 0);
 		};
-		await expect(withRetries({ kind: 'read', deadlineMs: Date.now() + 1200 }, rateLimited)).rejects.toThrow('Too many requests');
-		// Pauses of at least 250 ms: at most 5 attempts fit in 1.2 s (without them, all 12 run at once).
-		expect(attempts).toBeLessThanOrEqual(5);
-		expect(attempts).toBeGreaterThanOrEqual(2);
+		const outcome = expect(withRetries({ kind: 'read', deadlineMs: 1200 }, rateLimited)).rejects.toThrow('Too many requests');
+		await jest.advanceTimersByTimeAsync(1200);
+		await outcome;
+		expect(attemptsAtMs).toEqual([0, 250, 500, 750, 1000]);
 	});
 });
