@@ -13,6 +13,8 @@ import type { CallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import { MEDIA_FILES, answerCatalogue, answerQuote, checkModelSubmit, createCatalogueSwitches, findModelByPath, renderMedia } from './fakeWaveSpeed/catalogue.ts';
 import type { CatalogueSwitches, FakeModel, MediaKind } from './fakeWaveSpeed/catalogue.ts';
 import { queueTask } from './fakeWaveSpeed/concurrencyQueue.ts';
+import { answerHistory } from './fakeWaveSpeed/history.ts';
+import type { HistorySwitches } from './fakeWaveSpeed/history.ts';
 import type { ConcurrencyMode } from './fakeWaveSpeed/concurrencyQueue.ts';
 import { shapeOutputs } from './fakeWaveSpeed/outputShapes.ts';
 import { API_ROUTES, applyFault, pickFault, sendEnvelope as send } from './fakeWaveSpeed/faults.ts';
@@ -86,6 +88,8 @@ export interface FakeWaveSpeed {
 	callbacks: CallbackSender;
 	/** The model catalogue's and the price quote's switches (./fakeWaveSpeed/catalogue.ts). */
 	catalogue: CatalogueSwitches;
+	/** The task history's switches (./fakeWaveSpeed/history.ts). */
+	history: HistorySwitches;
 	countRequests(route: Route): number;
 	/** Clears tasks, requests, faults and counters; keeps the options given at start. */
 	reset(): void;
@@ -127,6 +131,7 @@ export async function startFakeWaveSpeed(
 		peakRunningTasks: 0,
 		callbacks: createCallbackSender(),
 		catalogue: createCatalogueSwitches(),
+		history: { maxPageSize: 100 },
 		countRequests: (route) => fake.requests.filter((request) => request.route === route).length,
 		reset() {
 			fake.faults.length = 0;
@@ -135,6 +140,7 @@ export async function startFakeWaveSpeed(
 			fake.peakRunningTasks = 0;
 			fake.callbacks.reset();
 			fake.catalogue = createCatalogueSwitches();
+			fake.history = { maxPageSize: 100 };
 			Object.assign(options, defaults, overrides);
 			uploads.clear();
 			outputCache.clear();
@@ -191,6 +197,7 @@ export async function startFakeWaveSpeed(
 		if (method === 'GET' && path === '/api/v3/models') return 'models';
 		if (method === 'POST' && path === '/api/v3/model/price') return 'price';
 		if (method === 'POST' && path === '/api/v3/model/pricing') return 'pricing';
+		if (method === 'POST' && path === '/api/v3/predictions') return 'history';
 		if (method === 'POST' && findModelByPath(path)) return 'model';
 		if (method === 'PUT' && path.startsWith('/storage/')) return 'put';
 		if (method === 'GET' && path.startsWith('/media/')) return 'media';
@@ -454,6 +461,8 @@ export async function startFakeWaveSpeed(
 					return answerQuote(res, route, parseJson(body), fake.catalogue);
 				case 'model':
 					return await handleSubmit(body, res, fault, false, model);
+				case 'history':
+					return answerHistory(res, parseJson(body), fake.tasks.values(), (task) => taskJson(task, Date.now()), fake.history);
 				case 'put':
 					return handlePut(req, url.pathname, body, res);
 				case 'media': {
