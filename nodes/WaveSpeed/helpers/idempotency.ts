@@ -161,6 +161,8 @@ async function findLinked(
 		const answer = await callStore(ctx, itemIndex, async () => await store.checkProcessedAndRecord([...byValue.keys()], STORE_SCOPE, STORE_OPTIONS));
 		if (answer.new.length > 0) await callStore(ctx, itemIndex, async () => await store.removeProcessed(answer.new, STORE_SCOPE, STORE_OPTIONS));
 		for (const value of answer.processed) linked.push(byValue.get(String(value)) as HistoryEntry);
+		// The history is newest first: a chunk with a link holds the newest one, later chunks only older tasks.
+		if (linked.length > 0) break;
 	}
 	return linked.sort((a, b) => (b.createdAtMs ?? 0) - (a.createdAtMs ?? 0));
 }
