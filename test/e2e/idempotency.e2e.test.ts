@@ -1,0 +1,171 @@
+/**
+ * Idempotency Key in a real n8n 2.40.7 (or `N8N_E2E_VERSION=1`: 1.123) with its database-backed deduplication store:
+ * the same workflow executed twice with `n8n execute` pays once; a failed execution retried through n8n's REST API
+ * (`POST /rest/executions/:id/retry`, as the executions list's Retry buttons do, with the execution's own copy of the
+ * workflow and with the current one) pays nothing more: tasks = items. Against the local WaveSpeed server.
+ */
+import type { ChildProcess } from 'node:child_process';
+
+import { parse as parseFlatted } from 'flatted';
+
+import type { RunRecord } from '../../scripts/lib/localN8n';
+import {
+	WAVESPEED_NODE_TYPE,
+	activateWorkflow,
+	extractRunRecord,
+	getFreePort,
+	getNodeOutput,
+	importWorkflow,
+	runN8n,
+	startN8nServer,
+	stopN8nServer,
+} from '../../scripts/lib/localN8n';
+import type { N8nRestClient } from '../../scripts/lib/n8nServer';
+import { DEMO_OWNER, ownerServerEnvironment, signInAsOwner } from '../../scripts/lib/n8nServer';
+import type { TestN8nWithFake } from '../support/useTestN8n';
+import { useTestN8n } from '../support/useTestN8n';
+
+const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Trigger → Code (the items, each with a `sku`) → WaveSpeed Edit Image keyed by `{{ $json.sku }}`. */
+function keyedWorkflow(credential: { id: string; name: string }, id: string, items: object[], trigger: 'manual' | 'webhook') {
+	const start =
+		trigger === 'manual'
+			? { id: `${id}-1`, name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} }
+			: {
+					id: `${id}-1`, name: 'Start', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: id,
+					parameters: { path: id, httpMethod: 'POST', responseMode: 'onReceived' },
+				};
+	return {
+		id,
+		name: id,
+		active: false,
+		settings: { executionOrder: 'v1', saveDataSuccessExecution: 'all', saveDataErrorExecution: 'all' },
+		connections: {
+			Start: { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
+			Items: { main: [[{ node: 'WaveSpeed', type: 'main', index: 0 }]] },
+		},
+		nodes: [
+			start,
+			{
+				id: `${id}-2`, name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0],
+				parameters: { jsCode: `return ${JSON.stringify(items)}.map((json) => ({ json }));` },
+			},
+			{
+				id: `${id}-3`, name: 'WaveSpeed', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [400, 0],
+				parameters: {
+					operation: 'editImage',
+					prompt: '={{ $json.p }}',
+					imageSource: 'url',
+					imageUrls: 'https://images.example.com/product.png',
+					options: { pollInterval: 0.5, idempotencyKey: '={{ $json.sku }}' },
+				},
+				credentials: { waveSpeedAiApi: credential },
+			},
+		],
+	};
+}
+
+const ITEMS = [
+	{ sku: 'mug-1', p: 'a mug on marble' },
+	{ sku: 'lamp-2', p: 'a lamp on oak' },
+	{ sku: 'vase-3', p: 'a vase on linen' },
+];
+
+describe('Idempotency Key, in a real n8n', () => {
+	let n8n: TestN8nWithFake;
+	useTestN8n('wavespeed-e2e-idempotency', { inferenceMs: 300 }, (setup) => (n8n = setup));
+
+	it('the same workflow executed twice with the same keys pays once; the second execution gets the results again', async () => {
+		const { install, env, workDir, fake } = n8n;
+		const workflow = keyedWorkflow(n8n.credential, 'e2eIdemExecute', ITEMS.slice(0, 2), 'manual');
+		await importWorkflow(install, env, workflow, workDir);
+		const records: RunRecord[] = [];
+		for (let run = 0; run < 2; run++) {
+			const result = await runN8n(install, ['execute', `--id=${workflow.id}`, '--rawOutput'], env);
+			records.push(extractRunRecord(result.stdout));
+		}
+
+		expect(records.map((record) => record.status)).toEqual(['success', 'success']);
+		// Before: 4 tasks.
+		expect(fake.tasks.size).toBe(2);
+		expect(fake.countRequests('submit')).toBe(2);
+		const [first, second] = records.map((record) => getNodeOutput(record, 'WaveSpeed'));
+		expect(second.map((item) => [item.json.id, item.json.reused])).toEqual(first.map((item) => [item.json.id, true]));
+		expect(second.map((item) => item.binary?.data?.mimeType)).toEqual(['image/png', 'image/png']);
+	}, 300_000);
+
+	describe('n8n\'s Retry of a failed execution (n8n start, REST API as the signed-in owner)', () => {
+		let server: ChildProcess | undefined;
+		let rest: N8nRestClient;
+		let port = 0;
+		let log = '';
+		let workflows: Record<'original' | 'current', ReturnType<typeof keyedWorkflow>>;
+
+		beforeAll(async () => {
+			const { install, workDir } = n8n;
+			port = await getFreePort();
+			const env = { ...n8n.env, N8N_PORT: String(port), ...ownerServerEnvironment(install, port, DEMO_OWNER) };
+			workflows = {
+				original: keyedWorkflow(n8n.credential, 'e2eIdemRetryOriginal', ITEMS, 'webhook'),
+				current: keyedWorkflow(n8n.credential, 'e2eIdemRetryCurrent', ITEMS, 'webhook'),
+			};
+			for (const workflow of Object.values(workflows)) {
+				await importWorkflow(install, env, workflow, workDir);
+				await activateWorkflow(install, env, workflow.id);
+			}
+			server = await startN8nServer(install, env, port, (text) => (log += text));
+			rest = await signInAsOwner(`http://127.0.0.1:${port}`, DEMO_OWNER);
+		}, 600_000);
+
+		afterAll(async () => {
+			if (server) await stopN8nServer(server);
+		});
+
+		async function trigger(path: string): Promise<void> {
+			let response = await fetch(`http://127.0.0.1:${port}/webhook/${path}`, { method: 'POST' });
+			// n8n registers the webhooks of published workflows shortly after it reports ready.
+			for (const endMs = Date.now() + 30_000; response.status === 404 && Date.now() < endMs; await sleep(500)) {
+				response = await fetch(`http://127.0.0.1:${port}/webhook/${path}`, { method: 'POST' });
+			}
+			expect([response.status, response.ok ? '' : log.slice(-3000)]).toEqual([200, '']);
+		}
+
+		async function waitForFailedExecution(workflowId: string): Promise<string> {
+			const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+			let seen = '';
+			for (const endMs = Date.now() + 60_000; Date.now() < endMs; await sleep(500)) {
+				const { results } = await rest.call<{ results: Array<{ id: string | number; status: string }> }>('GET', `/executions?filter=${filter}`);
+				seen = results.map((execution) => execution.status).join(', ');
+				const failed = results.find((execution) => execution.status === 'error');
+				if (failed) return String(failed.id);
+			}
+			throw new Error(`No failed execution of ${workflowId} (seen: ${seen || 'none'})\n${log.slice(-3000)}`);
+		}
+
+		it.each([
+			['the execution\'s own copy of the workflow', 'original', false],
+			['the current workflow', 'current', true],
+		] as const)('retried with %s: the retry gets every task again and pays for none (tasks = items)', async (_label, which, loadWorkflow) => {
+			const { fake } = n8n;
+			const workflow = workflows[which];
+			// One output download fails (404, not retried): the node fails after all three tasks were paid for.
+			fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
+			await trigger(workflow.id);
+			const failedId = await waitForFailedExecution(workflow.id);
+			expect(fake.tasks.size).toBe(ITEMS.length);
+
+			const retried = await rest.call<{ id: string | number; status: string }>('POST', `/executions/${failedId}/retry`, { loadWorkflow });
+			expect(retried.status).toBe('success');
+			// Before: 6 tasks, 6 submits (the retry runs the node again and paid for every item anew).
+			expect(fake.tasks.size).toBe(ITEMS.length);
+			expect(fake.countRequests('submit')).toBe(ITEMS.length);
+
+			const execution = await rest.call<{ data: string }>('GET', `/executions/${retried.id}`);
+			const record = { status: retried.status, data: parseFlatted(execution.data) as RunRecord['data'] };
+			const output = getNodeOutput(record, 'WaveSpeed');
+			expect(output.map((item) => item.json.reused)).toEqual([true, true, true]);
+			expect(new Set(output.map((item) => item.json.id))).toEqual(new Set(fake.tasks.keys()));
+		}, 300_000);
+	});
+});
