@@ -86,7 +86,10 @@ describe('Idempotency Key, in a real n8n', () => {
 			records.push(extractRunRecord(result.stdout));
 		}
 
-		expect(records.map((record) => record.status)).toEqual(['success', 'success']);
+		expect(records.map((record) => [record.status, record.data.resultData.error?.message])).toEqual([
+			['success', undefined],
+			['success', undefined],
+		]);
 		// Before: 4 tasks.
 		expect(fake.tasks.size).toBe(2);
 		expect(fake.countRequests('submit')).toBe(2);

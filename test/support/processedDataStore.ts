@@ -2,8 +2,9 @@
  * n8n's processed-data store (the one behind Remove Duplicates, `helpers.checkProcessedAndRecord`) for n8n-core's
  * executor in tests. n8n keeps it in its database (packages/cli's DeduplicationHelper); this keeps the same rows in
  * memory and behaves as that code does in "entries" mode: one row per workflow and scope (`n:<node id>` for the node
- * scope), MD5 (base64) of each value, the oldest entries dropped past maxEntries, and a read of the whole row followed
- * by a write of the whole row. A real n8n (test/e2e/idempotency.e2e.test.ts) runs the database-backed one.
+ * scope), MD5 (base64) of each value, the oldest entries dropped past maxEntries, and a read of the whole row, an
+ * await, then a write of the whole row: two calls at once lose one's entries, and two first calls for a row both
+ * insert it (the second fails on the table's unique key, as n8n's database answers). A real n8n (test/e2e/idempotency.e2e.test.ts) runs the database-backed one.
  */
 import { createHash } from 'node:crypto';
 
@@ -40,7 +41,11 @@ export class InMemoryProcessedDataStore implements IDataDeduplicator {
 		if (options.mode !== 'entries') throw new Error('Only the "entries" mode is modelled here');
 		this.calls.push({ method: 'checkProcessedAndRecord', count: items.length });
 		const key = this.rowKey(scope, contextData);
-		const row = [...(this.rows.get(key) ?? [])];
+		const stored = this.rows.get(key);
+		// n8n awaits the database between its read and its write: other calls run in between, as they do there.
+		await new Promise((resolve) => setImmediate(resolve));
+		if (!stored && this.rows.has(key)) throw new Error('SQLITE_CONSTRAINT: UNIQUE constraint failed: processed_data.workflowId, processed_data.context');
+		const row = [...(stored ?? [])];
 		const known = new Set(row);
 		const output: IDeduplicationOutput = { new: [], processed: [] };
 		for (const item of items) {
@@ -65,7 +70,9 @@ export class InMemoryProcessedDataStore implements IDataDeduplicator {
 		this.calls.push({ method: 'removeProcessed', count: items.length });
 		const key = this.rowKey(scope, contextData);
 		const removed = new Set(items.map(hash));
-		this.rows.set(key, (this.rows.get(key) ?? []).filter((entry) => !removed.has(entry)));
+		const stored = this.rows.get(key);
+		await new Promise((resolve) => setImmediate(resolve));
+		if (stored) this.rows.set(key, stored.filter((entry) => !removed.has(entry)));
 	}
 
 	async clearAllProcessedItems(scope: DeduplicationScope, contextData: ICheckProcessedContextData): Promise<void> {

@@ -134,6 +134,21 @@ describe('Idempotency Key, in n8n-core\'s executor', () => {
 		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 	});
 
+	it('a batch of different keys records every one of them (its items write to the store at the same time)', async () => {
+		// n8n's store reads the node's row, awaits, then writes it whole: items writing at once used to fail on the row's
+		// first insert (UNIQUE constraint) or overwrite each other's entries.
+		const items = ['a', 'b', 'c', 'd', 'e', 'f'].map((sku) => ({ sku, p: `product ${sku}` }));
+		const workflow = chain(start(items), keyedEdit({ maxConcurrency: 6 }));
+		const first = await harness.run(workflow);
+		const second = await harness.run(workflow);
+
+		expect([first.run.status, second.run.status]).toEqual(['success', 'success']);
+		expect(second.output('Edit Image').map((item) => item.json.reused)).toEqual(items.map(() => true));
+		// Before: the first run failed on the store, and the second paid for the keys whose entries were lost.
+		expect(fake.tasks.size).toBe(6);
+		expect(store.entryCount).toBe(12);
+	});
+
 	it('finds the task through every page of WaveSpeed\'s history, whatever page size the server allows', async () => {
 		fake.history.maxPageSize = 2;
 		const workflow = chain(start([{ sku: 'old', p: 'first' }]), keyedEdit());

@@ -27,6 +27,34 @@ const PROBE_CHUNK = 500;
 const submittedValue = (key: string) => JSON.stringify(['wavespeed-key', key]);
 const taskValue = (key: string, taskId: string) => JSON.stringify(['wavespeed-key-task', key, taskId]);
 
+/**
+ * n8n's store reads the node's row, awaits the database, then writes the row back whole: two calls at once lose one's
+ * entries, and two first calls both insert the row (one fails on its unique key). So this process makes one call at a
+ * time per workflow and node (the items of a batch, and executions sharing a main process or worker).
+ */
+const storeQueues = new Map<string, Promise<void>>();
+
+async function inStoreQueue<T>(ctx: IExecuteFunctions, use: () => Promise<T>): Promise<T> {
+	const row = `${ctx.getWorkflow().id ?? ''}|${ctx.getNode().id}`;
+	const result = (storeQueues.get(row) ?? Promise.resolve()).then(use);
+	const tail = result.then(
+		() => undefined,
+		() => undefined,
+	);
+	storeQueues.set(row, tail);
+	void tail.then(() => storeQueues.get(row) === tail && storeQueues.delete(row));
+	return await result;
+}
+
+/**
+ * One store call, in the queue, tried a second time if it fails: a process of its own (another worker) may have
+ * inserted the node's row between our read and our insert; the second call then updates it. Recording and removing
+ * are idempotent, so a second call never does harm.
+ */
+async function useStore<T>(ctx: IExecuteFunctions, call: () => Promise<T>): Promise<T> {
+	return await inStoreQueue(ctx, async () => await call().catch(async () => await call()));
+}
+
 /** What the items of one execution share: each key's task in this run, and the history listings made. */
 interface RunKeys {
 	tasks: Map<string, Promise<string | undefined>>;
@@ -169,15 +197,15 @@ async function findLinked(
 
 /**
  * Links the key to its new task. The task is paid for already: a store failure is logged, never thrown (the item
- * keeps its result). n8n's store reads the node's list and writes it back whole, so an execution of this node
- * writing at the same moment can overwrite ours: it is written a second time, which re-adds whatever was lost.
+ * keeps its result). Another process (a worker) running this node and writing at the same moment can overwrite our
+ * entries (see inStoreQueue): they are written a second time, which re-adds whatever was lost.
  */
 async function recordTask(ctx: IExecuteFunctions, key: string, taskId: string, itemIndex: number): Promise<void> {
 	const values = [taskValue(key, taskId), submittedValue(key)];
 	try {
 		const store = getStore(ctx, itemIndex);
-		await store.checkProcessedAndRecord(values, STORE_SCOPE, STORE_OPTIONS);
-		await store.checkProcessedAndRecord(values, STORE_SCOPE, STORE_OPTIONS);
+		await useStore(ctx, async () => await store.checkProcessedAndRecord(values, STORE_SCOPE, STORE_OPTIONS));
+		await useStore(ctx, async () => await store.checkProcessedAndRecord(values, STORE_SCOPE, STORE_OPTIONS));
 	} catch (error) {
 		ctx.logger.warn(
 			`WaveSpeed task ${taskId} (item ${itemIndex}) was submitted, but its Idempotency Key "${key}" could not be recorded: ${(error as Error).message}. A later run with this key will pay for a new task.`,
@@ -199,7 +227,7 @@ function getStore(ctx: IExecuteFunctions, itemIndex: number): DeduplicationHelpe
 
 async function callStore<T>(ctx: IExecuteFunctions, itemIndex: number, use: () => Promise<T>): Promise<T> {
 	try {
-		return await use();
+		return await useStore(ctx, use);
 	} catch (error) {
 		throw new NodeOperationError(ctx.getNode(), `Idempotency Key: n8n's deduplication store failed: ${(error as Error).message}`, {
 			itemIndex,
