@@ -8,6 +8,7 @@ import type { INode } from 'n8n-workflow';
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
 import { installProcessedDataStore } from '../support/processedDataStore';
+import { waitFor } from '../support/waitFor';
 import type { InMemoryProcessedDataStore } from '../support/processedDataStore';
 import type { WorkflowHarness, WorkflowJson } from '../support/workflowHarness';
 import { WAVESPEED_TYPE, chain, createWorkflowHarness, node } from '../support/workflowHarness';
@@ -120,6 +121,19 @@ describe('Idempotency Key, in n8n-core\'s executor', () => {
 		expect(outside.output('Edit Image')[0].json.reused).toBeUndefined();
 		// Before: 3 tasks; with no window: 1.
 		expect(fake.tasks.size).toBe(2);
+	});
+
+	it('an execution that starts while an earlier one waits for the key\'s task picks that running task up', async () => {
+		const workflow = chain(start([{ sku: 'slow', p: 'slow [inference:1500]' }]), keyedEdit());
+		const first = await harness.start(workflow);
+		// The first execution polls its task only after the key is recorded.
+		await waitFor('the first poll of the first task', async () => (fake.countRequests('result') > 0 ? true : undefined), 10_000);
+		const second = await harness.run(workflow);
+		const firstOutput = (await first.done).output('Edit Image');
+
+		// Before: 2 tasks.
+		expect(fake.tasks.size).toBe(1);
+		expect(second.output('Edit Image')[0].json).toMatchObject({ id: firstOutput[0].json.id, status: 'completed', reused: true });
 	});
 
 	it('items of one batch with the same key share one task', async () => {

@@ -66,7 +66,7 @@ const runs = new WeakMap<object, RunKeys>();
 export interface KeyedContext {
 	signal: AbortSignal;
 	record: { taskId?: string };
-	onSubmitted(taskId: string): void;
+	onSubmitted(taskId: string): void | Promise<void>;
 }
 
 /**
@@ -104,7 +104,7 @@ export async function runWithIdempotencyKey<C extends KeyedContext, T extends { 
 	if (reuseTaskId) {
 		settle(reuseTaskId);
 		// Through the ledger, as if an earlier try had paid for it: the pick-up path waits for it and downloads again.
-		context.onSubmitted(reuseTaskId);
+		await context.onSubmitted(reuseTaskId);
 		const item = await work(context);
 		return { ...item, json: { ...item.json, reused: true } };
 	}
@@ -112,10 +112,12 @@ export async function runWithIdempotencyKey<C extends KeyedContext, T extends { 
 	let recording: Promise<void> | undefined;
 	const keyed: C = {
 		...context,
-		onSubmitted: (taskId: string) => {
-			context.onSubmitted(taskId);
+		onSubmitted: async (taskId: string) => {
+			await context.onSubmitted(taskId);
 			settle(taskId);
+			// Awaited by the item before it waits for the task: a later execution finds the key at once.
 			recording ??= recordTask(ctx, setting.key, taskId, call.itemIndex);
+			await recording;
 		},
 	};
 	try {
