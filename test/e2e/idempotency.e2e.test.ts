@@ -2,23 +2,33 @@
  * Idempotency Key in a real n8n 2.40.7 (or `N8N_E2E_VERSION=1`: 1.123) with its database-backed deduplication store:
  * the same workflow executed twice with `n8n execute` pays once; a failed execution retried through n8n's REST API
  * (`POST /rest/executions/:id/retry`, as the executions list's Retry buttons do, with the execution's own copy of the
- * workflow and with the current one) pays nothing more: tasks = items. Against the local WaveSpeed server.
+ * workflow and with the current one) pays nothing more: tasks = items; in queue mode (Redis, Postgres, two workers), an
+ * execution on the second worker picks up the task the first worker is waiting for. Against the local WaveSpeed server.
  */
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
-import type { RunRecord } from '../../scripts/lib/localN8n';
+import type { N8nInstall, RunRecord } from '../../scripts/lib/localN8n';
 import {
 	WAVESPEED_NODE_TYPE,
 	activateWorkflow,
 	extractRunRecord,
+	findRepoDir,
 	getFreePort,
 	getNodeOutput,
+	importCredential,
 	importWorkflow,
+	prepareTestN8n,
 	runN8n,
 	startN8nServer,
 	stopN8nServer,
 } from '../../scripts/lib/localN8n';
 import { N8nRestClient } from '../../scripts/lib/n8nRest';
+import type { QueueN8n, Service } from '../../scripts/lib/queueMode';
+import { queueEnvironment, startPostgres, startQueueN8n, startRedis } from '../../scripts/lib/queueMode';
+import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
+import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
+import { waitFor } from '../support/waitFor';
 import type { TestN8nWithFake } from '../support/useTestN8n';
 import { useTestN8n } from '../support/useTestN8n';
 
@@ -34,8 +44,11 @@ async function retryExecution(rest: N8nRestClient, executionId: string, loadWork
 	return { id: String(retried.id), status: retried.status };
 }
 
-/** Trigger → Code (the items, each with a `sku`) → WaveSpeed Edit Image keyed by `{{ $json.sku }}`. */
-function keyedWorkflow(credential: { id: string; name: string }, id: string, items: object[], trigger: 'manual' | 'webhook') {
+/**
+ * Trigger → Code (the items, each with a `sku`; for `'body'`, the one item the webhook was sent) → WaveSpeed Edit Image
+ * keyed by `{{ $json.sku }}`.
+ */
+function keyedWorkflow(credential: { id: string; name: string }, id: string, items: object[] | 'body', trigger: 'manual' | 'webhook') {
 	const start =
 		trigger === 'manual'
 			? { id: `${id}-1`, name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} }
@@ -56,7 +69,9 @@ function keyedWorkflow(credential: { id: string; name: string }, id: string, ite
 			start,
 			{
 				id: `${id}-2`, name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0],
-				parameters: { jsCode: `return ${JSON.stringify(items)}.map((json) => ({ json }));` },
+				parameters: {
+					jsCode: items === 'body' ? 'return [{ json: $input.first().json.body }];' : `return ${JSON.stringify(items)}.map((json) => ({ json }));`,
+				},
 			},
 			{
 				id: `${id}-3`, name: 'WaveSpeed', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [400, 0],
@@ -177,4 +192,82 @@ describe('Idempotency Key, in a real n8n', () => {
 			expect(new Set(output.map((item) => item.json.id))).toEqual(new Set(fake.tasks.keys()));
 		}, 300_000);
 	});
+});
+
+describe('Idempotency Key in n8n queue mode: main process, two workers (one execution each at a time), Redis, Postgres', () => {
+	const credential = { id: 'e2eIdemQueueCred', name: 'WaveSpeed (local test server)' };
+	const workflow = keyedWorkflow(credential, 'e2eIdemQueue', 'body', 'webhook');
+	let install: N8nInstall;
+	let workDir: string;
+	let fake: FakeWaveSpeed;
+	let redis: Service | undefined;
+	let postgres: (Service & { dir: string }) | undefined;
+	let queue: QueueN8n | undefined;
+	let rest: N8nRestClient;
+
+	beforeAll(async () => {
+		const repoDir = findRepoDir(__dirname);
+		const prepared = await prepareTestN8n(repoDir, 'wavespeed-e2e-idempotency-queue-');
+		({ install, workDir } = prepared);
+		fake = await startFakeWaveSpeed({ inferenceMs: 300 });
+		redis = await startRedis(repoDir, workDir);
+		postgres = await startPostgres(repoDir);
+		const env = queueEnvironment(prepared.env, redis.port, postgres.port);
+		await importCredential(install, env, { ...credential, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
+		await importWorkflow(install, env, workflow, workDir);
+		await activateWorkflow(install, env, workflow.id);
+		queue = await startQueueN8n(install, env, { workerCount: 2, concurrency: 1 });
+		rest = new N8nRestClient(queue.mainUrl);
+		await rest.setUpOwner();
+	}, 15 * 60_000);
+
+	afterAll(async () => {
+		await queue?.stop();
+		await Promise.all([redis?.stop(), postgres?.stop()]);
+		await fake?.close();
+		if (postgres) rmSync(postgres.dir, { recursive: true, force: true });
+		if (workDir) rmSync(workDir, { recursive: true, force: true });
+	}, 120_000);
+
+	async function callWebhook(body: object): Promise<void> {
+		await waitFor('the production webhook', async () => {
+			const response = await fetch(`${queue!.mainUrl}/webhook/${workflow.id}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify(body),
+			});
+			if (response.status === 404) return undefined;
+			expect(response.status).toBe(200);
+			return true;
+		}, 30_000);
+	}
+
+	it('the same key on the second worker, while the first worker waits for its task: one task, picked up', async () => {
+		const body = { sku: 'queue-sku', p: 'queued product [inference:6000]' };
+		await callWebhook(body);
+		// The first execution polls its task only once its key is in the database.
+		await waitFor('the first execution polling its task', async () => (fake.countRequests('result') > 0 ? true : undefined), 60_000);
+		await callWebhook(body);
+		const executions = await waitFor('two finished executions', async () => {
+			const all = await rest.listExecutions(workflow.id);
+			const done = all.filter((execution) => !['new', 'running', 'waiting'].includes(execution.status));
+			return done.length >= 2 ? done : undefined;
+		});
+
+		expect(executions.map((execution) => execution.status)).toEqual(['success', 'success']);
+		// Before: 2 tasks, one per worker.
+		expect(fake.tasks.size).toBe(1);
+		expect(fake.countRequests('submit')).toBe(1);
+		const [taskId] = fake.tasks.keys();
+		const outputs = await Promise.all(
+			executions.map(async (execution) => getNodeOutput({ status: execution.status, data: (await rest.getExecution(execution.id)).data }, 'WaveSpeed')[0]),
+		);
+		expect(outputs.map((item) => [item.json.id, item.json.reused ?? false]).sort()).toEqual([
+			[taskId, false],
+			[taskId, true],
+		]);
+		// Each worker runs one execution at a time, and the first was busy: the two ran on different workers.
+		const ranBy = queue!.workers.map((worker) => [...worker.output().matchAll(/Worker started execution (\d+)/g)].map((match) => match[1]));
+		expect(ranBy.map((ids) => ids.length).sort()).toEqual([1, 1]);
+	}, 300_000);
 });
