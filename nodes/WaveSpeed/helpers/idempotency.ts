@@ -233,7 +233,7 @@ async function callStore<T>(ctx: IExecuteFunctions, itemIndex: number, use: () =
 	} catch (error) {
 		throw new NodeOperationError(ctx.getNode(), `Idempotency Key: n8n's deduplication store failed: ${(error as Error).message}`, {
 			itemIndex,
-			description: 'Nothing was submitted for this item. The store belongs to a saved workflow: save the workflow first.',
+			description: 'Nothing was submitted for this item. The store belongs to a saved workflow: save a new workflow before running it with a key.',
 		});
 	}
 }
