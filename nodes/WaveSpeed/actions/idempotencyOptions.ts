@@ -16,7 +16,7 @@ export const idempotencyKeyOption: INodeProperties = {
 	default: '',
 	placeholder: 'e.g. {{ $json.sku }}-v2',
 	description:
-		"Per item. An item whose key this node already submitted inside the Reuse Window gets that task's result again (reused: true) instead of a new, paid task, across executions, n8n restarts, Retry and queue-mode workers; a key whose task failed is submitted again. Not guaranteed for two executions with the same key at the same moment. Needs a saved workflow. Empty: every item is a new task.",
+		"Per item. An item whose key this node already submitted inside the Reuse Window gets that task's result again (reused: true) instead of a new, paid task, across executions, n8n restarts, Retry and queue-mode workers; a key whose task failed is submitted again. Not guaranteed for two executions with the same key at the same moment. Manual test runs count too (use a test suffix while testing). Keys belong to this node; needs a saved workflow. Empty: every item is a new task.",
 	displayOptions: { show: { '/operation': PAID_OPERATIONS } },
 };
 
