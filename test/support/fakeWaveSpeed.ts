@@ -15,6 +15,8 @@ import type { CallbackSender } from './fakeWaveSpeed/callbacks.ts';
 import { MEDIA_FILES, answerCatalogue, answerQuote, checkModelSubmit, createCatalogueSwitches, findModelByPath, renderMedia } from './fakeWaveSpeed/catalogue.ts';
 import type { CatalogueSwitches, FakeModel, MediaKind } from './fakeWaveSpeed/catalogue.ts';
 import { queueTask } from './fakeWaveSpeed/concurrencyQueue.ts';
+import { answerHistory } from './fakeWaveSpeed/history.ts';
+import type { HistorySwitches } from './fakeWaveSpeed/history.ts';
 import type { ConcurrencyMode } from './fakeWaveSpeed/concurrencyQueue.ts';
 import { shapeOutputs } from './fakeWaveSpeed/outputShapes.ts';
 import { API_ROUTES, applyFault, pickFault, sendEnvelope as send } from './fakeWaveSpeed/faults.ts';
@@ -90,6 +92,8 @@ export interface FakeWaveSpeed {
 	catalogue: CatalogueSwitches;
 	/** The account's balance, lowered by each accepted task; `setBalance` makes it refuse what it cannot pay. */
 	account: FakeAccount;
+	/** The task history's switches (./fakeWaveSpeed/history.ts). */
+	history: HistorySwitches;
 	countRequests(route: Route): number;
 	/** Clears tasks, requests, faults and counters; keeps the options given at start. */
 	reset(): void;
@@ -132,6 +136,7 @@ export async function startFakeWaveSpeed(
 		callbacks: createCallbackSender(),
 		catalogue: createCatalogueSwitches(),
 		account: createFakeAccount(),
+		history: { maxPageSize: 100 },
 		countRequests: (route) => fake.requests.filter((request) => request.route === route).length,
 		reset() {
 			fake.faults.length = 0;
@@ -141,6 +146,7 @@ export async function startFakeWaveSpeed(
 			fake.callbacks.reset();
 			fake.catalogue = createCatalogueSwitches();
 			fake.account = createFakeAccount();
+			fake.history = { maxPageSize: 100 };
 			Object.assign(options, defaults, overrides);
 			uploads.clear();
 			outputCache.clear();
@@ -197,6 +203,7 @@ export async function startFakeWaveSpeed(
 		if (method === 'GET' && path === '/api/v3/models') return 'models';
 		if (method === 'POST' && path === '/api/v3/model/price') return 'price';
 		if (method === 'POST' && path === '/api/v3/model/pricing') return 'pricing';
+		if (method === 'POST' && path === '/api/v3/predictions') return 'history';
 		if (method === 'POST' && findModelByPath(path)) return 'model';
 		if (method === 'PUT' && path.startsWith('/storage/')) return 'put';
 		if (method === 'GET' && path.startsWith('/media/')) return 'media';
@@ -462,6 +469,8 @@ export async function startFakeWaveSpeed(
 					return answerQuote(res, route, parseJson(body), fake.catalogue);
 				case 'model':
 					return await handleSubmit(body, res, fault, false, model);
+				case 'history':
+					return answerHistory(res, parseJson(body), fake.tasks.values(), (task) => taskJson(task, Date.now()), fake.history);
 				case 'put':
 					return handlePut(req, url.pathname, body, res);
 				case 'media': {

@@ -2,6 +2,8 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { runPool } from '../helpers/concurrency';
+import type { IdempotencySetting } from '../helpers/idempotency';
+import { runWithIdempotencyKey } from '../helpers/idempotency';
 import { getTaskId } from '../helpers/itemErrors';
 import type { TaskSettings } from '../helpers/taskRun';
 import { isSubmitOutcomeUnknown } from '../transport';
@@ -14,13 +16,14 @@ import { asNodeError } from './errorItems';
 import { outcomesToItems, splitAroundWait } from './itemOutcomes';
 import type { ItemOutcome } from './itemOutcomes';
 import { guardSpending } from './moneyGuards';
+import { readIdempotency } from './idempotencyOptions';
 import type { OperationModule } from './operation';
 import { readMaxConcurrency } from './parameters';
 import { Run } from './runContext';
 import type { TaskLedger } from './taskLedger';
 import { openTaskLedger } from './taskLedger';
 
-type Job = { itemIndex: number; settings?: TaskSettings };
+type Job = { itemIndex: number; settings?: TaskSettings; idempotency?: IdempotencySetting };
 
 /**
  * Runs the chosen operation for every item: first every item's parameters and inputs are read and checked (nothing
@@ -119,6 +122,8 @@ async function prepareAll(
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
 			const job = await handler.prepare.call(ctx, itemIndex, { isToolCall });
+			// Operations that submit paid tasks take the Idempotency Key (helpers/idempotency.ts).
+			if (handler.holdsTaskSlots) job.idempotency = readIdempotency(ctx, itemIndex);
 			await assertCallbackUrlReachable(ctx, (job as { settings?: { callbackUrl?: string } }).settings?.callbackUrl, itemIndex);
 			prepared.push({ job });
 		} catch (error) {
@@ -147,7 +152,11 @@ async function runJob(ctx: IExecuteFunctions, handler: OperationModule<Job>, job
 			},
 		);
 	}
-	const item = await run.runItem(job.itemIndex, async (context) => await handler.execute.call(ctx, job, context));
+	const keyed = { itemIndex: job.itemIndex, timeoutMs: job.settings?.timeoutMs ?? 0 };
+	const item = await run.runItem(job.itemIndex, async (context) =>
+		// An item whose key was submitted before picks that task up instead of paying again.
+		await runWithIdempotencyKey(ctx, run.ledger, job.idempotency, context, keyed, async (keyedContext) => await handler.execute.call(ctx, job, keyedContext)),
+	);
 	// A task handed to a webhook wait has not ended: its submit reply is not the item's result. Kept out of the ledger,
 	// a Retry On Fail try after a failed park picks the task up again (parks again, or finishes it), never outputs it.
 	if (!run.awaiting.some((waiting) => waiting.itemIndex === job.itemIndex)) record.output = item;

@@ -16,7 +16,7 @@ export interface RunContext {
 	/** This item's record: the task an earlier try already paid for, and where a new task id is written at once. */
 	record: ItemRecord;
 	/** Called as soon as WaveSpeed gives the item's task id: the task is billed from then on. */
-	onSubmitted(taskId: string): void;
+	onSubmitted(taskId: string): void | Promise<void>;
 	/** Called by an AI agent as a tool: output stays compact JSON (agents take no binary data). */
 	isToolCall: boolean;
 	/** Wait Method "webhook": where WaveSpeed calls back, and where the item's task is handed over. */

@@ -60,8 +60,8 @@ export interface TaskRunJob {
 	pacing: TaskPacing;
 	/** A task an earlier try of the node already paid for: picked up instead of submitting a new one. */
 	existingTaskId?: string;
-	/** Told the task id as soon as it exists: the task is billed from then on. */
-	onSubmitted: (taskId: string) => void;
+	/** Told the task id as soon as it exists: the task is billed from then on. Awaited (an Idempotency Key is recorded). */
+	onSubmitted: (taskId: string) => void | Promise<void>;
 	/** Wait Method "webhook": the submit names `url` for WaveSpeed to call, and the item hands its task over instead of waiting. */
 	callback?: TaskCallback;
 }
@@ -76,7 +76,7 @@ export function getTaskSharing(run: {
 	signal: AbortSignal;
 	pacing: TaskPacing;
 	record: { taskId?: string };
-	onSubmitted: (taskId: string) => void;
+	onSubmitted: (taskId: string) => void | Promise<void>;
 	callback?: TaskCallback;
 }): Pick<TaskRunJob, 'signal' | 'pacing' | 'existingTaskId' | 'onSubmitted' | 'callback'> {
 	const { signal, pacing, onSubmitted, callback } = run;
@@ -105,7 +105,7 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 	const deadlineMs = settings.syncMode && started.holdsSlot ? Math.max(job.deadlineMs, started.startedAtMs + settings.timeoutMs) : job.deadlineMs;
 	let task: Task;
 	try {
-		job.onSubmitted(started.task.id);
+		await job.onSubmitted(started.task.id);
 		// A sync-mode reply may already hold the finished outputs (base64 ones exist nowhere else): never drop them.
 		if (!settings.waitForCompletion && !isTerminal(started.task.status)) return { json: { ...getTaskJson(started.task), ...(await cost()) } };
 		// Only an item that waits is handed to the webhook wait; one that does not keeps its own Callback URL (or none).

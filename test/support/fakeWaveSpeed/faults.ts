@@ -19,12 +19,13 @@ export type Route =
 	| 'price'
 	| 'pricing'
 	| 'model'
+	| 'history'
 	| 'put'
 	| 'media'
 	| 'download'
 	| 'unknown';
 
-export const API_ROUTES: Route[] = ['submit', 'generate', 'result', 'ticket', 'legacyUpload', 'balance', 'webhookSecret', 'models', 'price', 'pricing', 'model'];
+export const API_ROUTES: Route[] = ['submit', 'generate', 'result', 'ticket', 'legacyUpload', 'balance', 'webhookSecret', 'models', 'price', 'pricing', 'model', 'history'];
 
 export interface FaultRule {
 	/** Which requests: a route, every /api/v3 route ('api'), or everything ('any'). */

@@ -1,0 +1,50 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { IdempotencySetting } from '../helpers/idempotency';
+import { parameterError } from '../helpers/itemErrors';
+
+/** The operations that submit paid tasks (the Options collection also shows for Get Result). */
+const PAID_OPERATIONS = ['editImage', 'generateImage', 'runModel'];
+export const DEFAULT_REUSE_WINDOW_HOURS = 24;
+const KEY_LABEL = 'Idempotency Key';
+const WINDOW_LABEL = 'Reuse Window (Hours)';
+
+export const idempotencyKeyOption: INodeProperties = {
+	displayName: KEY_LABEL,
+	name: 'idempotencyKey',
+	type: 'string',
+	default: '',
+	placeholder: 'e.g. {{ $json.sku }}-v2',
+	description:
+		"Per item. An item whose key this node already submitted inside the Reuse Window gets that task's result again (reused: true) instead of a new, paid task, across executions, n8n restarts, Retry and queue-mode workers; a key whose task failed is submitted again. Not guaranteed for two executions with the same key at the same moment. Manual test runs count too (use a test suffix while testing). Keys belong to this node; needs a saved workflow. Empty: every item is a new task.",
+	displayOptions: { show: { '/operation': PAID_OPERATIONS } },
+};
+
+export const reuseWindowOption: INodeProperties = {
+	displayName: WINDOW_LABEL,
+	name: 'reuseWindowHours',
+	type: 'number',
+	default: DEFAULT_REUSE_WINDOW_HOURS,
+	typeOptions: { minValue: 0, numberPrecision: 2 },
+	description:
+		'With an Idempotency Key: how long a submitted task is reused. Older tasks are paid for again. The check reads WaveSpeed\'s task list of this period (free).',
+	displayOptions: { show: { '/operation': PAID_OPERATIONS } },
+};
+
+/** The item's key and window, or undefined when the key is empty (every item is a new task, as before). */
+export function readIdempotency(ctx: IExecuteFunctions, itemIndex: number): IdempotencySetting | undefined {
+	const raw = ctx.getNodeParameter('options', itemIndex, {}) as unknown;
+	const options = (raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as IDataObject;
+	const { idempotencyKey, reuseWindowHours } = options;
+	if (idempotencyKey === undefined || idempotencyKey === null || idempotencyKey === '') return undefined;
+	if (typeof idempotencyKey !== 'string' && !(typeof idempotencyKey === 'number' && Number.isFinite(idempotencyKey))) {
+		throw parameterError(ctx.getNode(), itemIndex, KEY_LABEL, 'Expected text or a number', 'Map one field, e.g. {{ $json.sku }}, or build the text in the expression.');
+	}
+	const key = String(idempotencyKey).trim();
+	if (!key) return undefined;
+	const hours = reuseWindowHours === undefined || reuseWindowHours === '' ? DEFAULT_REUSE_WINDOW_HOURS : Number(reuseWindowHours);
+	if (!Number.isFinite(hours) || hours < 0) {
+		throw parameterError(ctx.getNode(), itemIndex, WINDOW_LABEL, 'Expected a number of hours, 0 or more');
+	}
+	return { key, reuseWindowMs: hours * 3_600_000 };
+}

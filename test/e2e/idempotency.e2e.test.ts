@@ -1,0 +1,273 @@
+/**
+ * Idempotency Key in a real n8n 2.40.7 (or `N8N_E2E_VERSION=1`: 1.123) with its database-backed deduplication store:
+ * the same workflow executed twice with `n8n execute` pays once; a failed execution retried through n8n's REST API
+ * (`POST /rest/executions/:id/retry`, as the executions list's Retry buttons do, with the execution's own copy of the
+ * workflow and with the current one) pays nothing more: tasks = items; in queue mode (Redis, Postgres, two workers), an
+ * execution on the second worker picks up the task the first worker is waiting for. Against the local WaveSpeed server.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+
+import type { N8nInstall, RunRecord } from '../../scripts/lib/localN8n';
+import {
+	WAVESPEED_NODE_TYPE,
+	activateWorkflow,
+	extractRunRecord,
+	findRepoDir,
+	getFreePort,
+	getNodeOutput,
+	importCredential,
+	importWorkflow,
+	prepareTestN8n,
+	runN8n,
+	startN8nServer,
+	stopN8nServer,
+} from '../../scripts/lib/localN8n';
+import { N8nRestClient } from '../../scripts/lib/n8nRest';
+import type { QueueN8n, Service } from '../../scripts/lib/queueMode';
+import { queueEnvironment, startPostgres, startQueueN8n, startRedis } from '../../scripts/lib/queueMode';
+import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
+import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
+import { waitFor } from '../support/waitFor';
+import type { TestN8nWithFake } from '../support/useTestN8n';
+import { useTestN8n } from '../support/useTestN8n';
+
+const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The executions list's Retry buttons: `POST /rest/executions/:id/retry`, answered when the retry has ended. The shared
+ * REST client (it sets the owner up on n8n 1.x and 2.x alike) has no method for it; its signed-in call is used as is.
+ */
+async function retryExecution(rest: N8nRestClient, executionId: string, loadWorkflow: boolean): Promise<{ id: string; status: string }> {
+	const signedIn = rest as unknown as { json(method: string, path: string, body?: unknown): Promise<{ id: string | number; status: string }> };
+	const retried = await signedIn.json('POST', `/rest/executions/${executionId}/retry`, { loadWorkflow });
+	return { id: String(retried.id), status: retried.status };
+}
+
+/**
+ * Trigger → Code (the items, each with a `sku`; for `'body'`, the one item the webhook was sent) → WaveSpeed Edit Image
+ * keyed by `{{ $json.sku }}`.
+ */
+function keyedWorkflow(credential: { id: string; name: string }, id: string, items: object[] | 'body', trigger: 'manual' | 'webhook') {
+	const start =
+		trigger === 'manual'
+			? { id: `${id}-1`, name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} }
+			: {
+					id: `${id}-1`, name: 'Start', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: id,
+					parameters: { path: id, httpMethod: 'POST', responseMode: 'onReceived' },
+				};
+	return {
+		id,
+		name: id,
+		active: false,
+		settings: { executionOrder: 'v1', saveDataSuccessExecution: 'all', saveDataErrorExecution: 'all' },
+		connections: {
+			Start: { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
+			Items: { main: [[{ node: 'WaveSpeed', type: 'main', index: 0 }]] },
+		},
+		nodes: [
+			start,
+			{
+				id: `${id}-2`, name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0],
+				parameters: {
+					jsCode: items === 'body' ? 'return [{ json: $input.first().json.body }];' : `return ${JSON.stringify(items)}.map((json) => ({ json }));`,
+				},
+			},
+			{
+				id: `${id}-3`, name: 'WaveSpeed', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [400, 0],
+				parameters: {
+					operation: 'editImage',
+					prompt: '={{ $json.p }}',
+					imageSource: 'url',
+					imageUrls: 'https://images.example.com/product.png',
+					options: { pollInterval: 0.5, idempotencyKey: '={{ $json.sku }}' },
+				},
+				credentials: { waveSpeedAiApi: credential },
+			},
+		],
+	};
+}
+
+const ITEMS = [
+	{ sku: 'mug-1', p: 'a mug on marble' },
+	{ sku: 'lamp-2', p: 'a lamp on oak' },
+	{ sku: 'vase-3', p: 'a vase on linen' },
+];
+
+describe('Idempotency Key, in a real n8n', () => {
+	let n8n: TestN8nWithFake;
+	useTestN8n('wavespeed-e2e-idempotency', { inferenceMs: 300 }, (setup) => (n8n = setup));
+
+	it('the same workflow executed twice with the same keys pays once; the second execution gets the results again', async () => {
+		const { install, env, workDir, fake } = n8n;
+		const workflow = keyedWorkflow(n8n.credential, 'e2eIdemExecute', ITEMS.slice(0, 2), 'manual');
+		await importWorkflow(install, env, workflow, workDir);
+		const records: RunRecord[] = [];
+		for (let run = 0; run < 2; run++) {
+			const result = await runN8n(install, ['execute', `--id=${workflow.id}`, '--rawOutput'], env);
+			records.push(extractRunRecord(result.stdout));
+		}
+
+		expect(records.map((record) => [record.status, record.data.resultData.error?.message])).toEqual([
+			['success', undefined],
+			['success', undefined],
+		]);
+		// Before: 4 tasks.
+		expect(fake.tasks.size).toBe(2);
+		expect(fake.countRequests('submit')).toBe(2);
+		const [first, second] = records.map((record) => getNodeOutput(record, 'WaveSpeed'));
+		expect(second.map((item) => [item.json.id, item.json.reused])).toEqual(first.map((item) => [item.json.id, true]));
+		expect(second.map((item) => item.binary?.data?.mimeType)).toEqual(['image/png', 'image/png']);
+	}, 300_000);
+
+	describe('n8n\'s Retry of a failed execution (n8n start, REST API as the signed-in owner)', () => {
+		let server: ChildProcess | undefined;
+		let rest: N8nRestClient;
+		let port = 0;
+		let log = '';
+		let workflows: Record<'original' | 'current', ReturnType<typeof keyedWorkflow>>;
+
+		beforeAll(async () => {
+			const { install, workDir } = n8n;
+			port = await getFreePort();
+			const env = { ...n8n.env, N8N_PORT: String(port) };
+			workflows = {
+				original: keyedWorkflow(n8n.credential, 'e2eIdemRetryOriginal', ITEMS, 'webhook'),
+				current: keyedWorkflow(n8n.credential, 'e2eIdemRetryCurrent', ITEMS, 'webhook'),
+			};
+			for (const workflow of Object.values(workflows)) {
+				await importWorkflow(install, env, workflow, workDir);
+				await activateWorkflow(install, env, workflow.id);
+			}
+			server = await startN8nServer(install, env, port, (text) => (log += text));
+			rest = new N8nRestClient(`http://127.0.0.1:${port}`);
+			await rest.setUpOwner();
+		}, 600_000);
+
+		afterAll(async () => {
+			if (server) await stopN8nServer(server);
+		});
+
+		async function trigger(path: string): Promise<void> {
+			let response = await fetch(`http://127.0.0.1:${port}/webhook/${path}`, { method: 'POST' });
+			// n8n registers the webhooks of published workflows shortly after it reports ready.
+			for (const endMs = Date.now() + 30_000; response.status === 404 && Date.now() < endMs; await sleep(500)) {
+				response = await fetch(`http://127.0.0.1:${port}/webhook/${path}`, { method: 'POST' });
+			}
+			expect([response.status, response.ok ? '' : log.slice(-3000)]).toEqual([200, '']);
+		}
+
+		async function waitForFailedExecution(workflowId: string): Promise<string> {
+			let seen = '';
+			for (const endMs = Date.now() + 60_000; Date.now() < endMs; await sleep(500)) {
+				const executions = await rest.listExecutions(workflowId);
+				seen = executions.map((execution) => execution.status).join(', ');
+				const failed = executions.find((execution) => execution.status === 'error');
+				if (failed) return failed.id;
+			}
+			throw new Error(`No failed execution of ${workflowId} (seen: ${seen || 'none'})\n${log.slice(-3000)}`);
+		}
+
+		it.each([
+			['the execution\'s own copy of the workflow', 'original', false],
+			['the current workflow', 'current', true],
+		] as const)('retried with %s: the retry gets every task again and pays for none (tasks = items)', async (_label, which, loadWorkflow) => {
+			const { fake } = n8n;
+			const workflow = workflows[which];
+			// One output download fails (404, not retried): the node fails after all three tasks were paid for.
+			fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
+			await trigger(workflow.id);
+			const failedId = await waitForFailedExecution(workflow.id);
+			expect(fake.tasks.size).toBe(ITEMS.length);
+
+			const retried = await retryExecution(rest, failedId, loadWorkflow);
+			expect(retried.status).toBe('success');
+			// Before: 6 tasks, 6 submits (the retry runs the node again and paid for every item anew).
+			expect(fake.tasks.size).toBe(ITEMS.length);
+			expect(fake.countRequests('submit')).toBe(ITEMS.length);
+
+			const execution = await rest.getExecution(retried.id);
+			const output = getNodeOutput({ status: execution.status, data: execution.data }, 'WaveSpeed');
+			expect(output.map((item) => item.json.reused)).toEqual([true, true, true]);
+			expect(new Set(output.map((item) => item.json.id))).toEqual(new Set(fake.tasks.keys()));
+		}, 300_000);
+	});
+});
+
+describe('Idempotency Key in n8n queue mode: main process, two workers (one execution each at a time), Redis, Postgres', () => {
+	const credential = { id: 'e2eIdemQueueCred', name: 'WaveSpeed (local test server)' };
+	const workflow = keyedWorkflow(credential, 'e2eIdemQueue', 'body', 'webhook');
+	let install: N8nInstall;
+	let workDir: string;
+	let fake: FakeWaveSpeed;
+	let redis: Service | undefined;
+	let postgres: (Service & { dir: string }) | undefined;
+	let queue: QueueN8n | undefined;
+	let rest: N8nRestClient;
+
+	beforeAll(async () => {
+		const repoDir = findRepoDir(__dirname);
+		const prepared = await prepareTestN8n(repoDir, 'wavespeed-e2e-idempotency-queue-');
+		({ install, workDir } = prepared);
+		fake = await startFakeWaveSpeed({ inferenceMs: 300 });
+		redis = await startRedis(repoDir, workDir);
+		postgres = await startPostgres(repoDir);
+		const env = queueEnvironment(prepared.env, redis.port, postgres.port);
+		await importCredential(install, env, { ...credential, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
+		await importWorkflow(install, env, workflow, workDir);
+		await activateWorkflow(install, env, workflow.id);
+		queue = await startQueueN8n(install, env, { workerCount: 2, concurrency: 1 });
+		rest = new N8nRestClient(queue.mainUrl);
+		await rest.setUpOwner();
+	}, 15 * 60_000);
+
+	afterAll(async () => {
+		await queue?.stop();
+		await Promise.all([redis?.stop(), postgres?.stop()]);
+		await fake?.close();
+		if (postgres) rmSync(postgres.dir, { recursive: true, force: true });
+		if (workDir) rmSync(workDir, { recursive: true, force: true });
+	}, 120_000);
+
+	async function callWebhook(body: object): Promise<void> {
+		await waitFor('the production webhook', async () => {
+			const response = await fetch(`${queue!.mainUrl}/webhook/${workflow.id}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify(body),
+			});
+			if (response.status === 404) return undefined;
+			expect(response.status).toBe(200);
+			return true;
+		}, 30_000);
+	}
+
+	it('the same key on the second worker, while the first worker waits for its task: one task, picked up', async () => {
+		const body = { sku: 'queue-sku', p: 'queued product [inference:6000]' };
+		await callWebhook(body);
+		// The first execution polls its task only once its key is in the database.
+		await waitFor('the first execution polling its task', async () => (fake.countRequests('result') > 0 ? true : undefined), 60_000);
+		await callWebhook(body);
+		const executions = await waitFor('two finished executions', async () => {
+			const all = await rest.listExecutions(workflow.id);
+			const done = all.filter((execution) => !['new', 'running', 'waiting'].includes(execution.status));
+			return done.length >= 2 ? done : undefined;
+		});
+
+		expect(executions.map((execution) => execution.status)).toEqual(['success', 'success']);
+		// Before: 2 tasks, one per worker.
+		expect(fake.tasks.size).toBe(1);
+		expect(fake.countRequests('submit')).toBe(1);
+		const [taskId] = fake.tasks.keys();
+		const outputs = await Promise.all(
+			executions.map(async (execution) => getNodeOutput({ status: execution.status, data: (await rest.getExecution(execution.id)).data }, 'WaveSpeed')[0]),
+		);
+		expect(outputs.map((item) => [item.json.id, item.json.reused ?? false]).sort()).toEqual([
+			[taskId, false],
+			[taskId, true],
+		]);
+		// Each worker runs one execution at a time, and the first was busy: the two ran on different workers.
+		const ranBy = queue!.workers.map((worker) => [...worker.output().matchAll(/Worker started execution (\d+)/g)].map((match) => match[1]));
+		expect(ranBy.map((ids) => ids.length).sort()).toEqual([1, 1]);
+	}, 300_000);
+});
