@@ -65,14 +65,15 @@ describe('what each input item becomes', () => {
 	it('polled or Sync Mode: holes are errors at their place; the wait note and the agent shape apply to results only', () => {
 		const ctx = contextFor('continueRegularOutput');
 		const outcomes = outcomesOf(['passed', 'missing', 'failed', 'passed']);
-		outcomes[3] = { item: { json: { id: 't3', status: 'completed', timings: { inference: 1 }, estimatedCostUsd: 0.06, error: '' }, binary: {} } };
+		outcomes[3] = { item: { json: { id: 't3', status: 'completed', timings: { inference: 1 }, estimatedCostUsd: 0.06, reused: true, error: '' }, binary: {} } };
 		const items = outcomesToItems(ctx, outcomes, 5, { waitNote: 'Waited by polling', forAgent: true });
 		expect(items).toHaveLength(5);
 		expect(items.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
 		expect(items[0].json).toEqual({ id: 'task-0', status: 'created', waitNote: 'Waited by polling' });
 		expect(items[1].json.error).toBe('This item has no outcome');
 		expect(items[2].json).toEqual({ error: 'item 2 failed' });
-		expect(items[3]).toEqual({ json: { id: 't3', status: 'completed', estimatedCostUsd: 0.06, waitNote: 'Waited by polling' }, pairedItem: { item: 3 } });
+		// `reused` tells the agent that an Idempotency Key's earlier task answered (nothing paid).
+		expect(items[3]).toEqual({ json: { id: 't3', status: 'completed', estimatedCostUsd: 0.06, reused: true, waitNote: 'Waited by polling' }, pairedItem: { item: 3 } });
 		expect(items[4].json.error).toBe('This item has no outcome');
 	});
 });
