@@ -9,7 +9,15 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/with-deps.sh
-step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
+# Each phase's duration, printed at the end (also when a phase fails): where the time goes.
+phases=(); phase=''; phase_start=0
+step() {
+  [ -n "$phase" ] && phases+=("$(printf '%6ss  %s' $((SECONDS - phase_start)) "$phase")")
+  phase="$1"; phase_start=$SECONDS
+  [ "$1" = end ] || printf '\n== %s (%ss)\n' "$1" "$SECONDS"
+}
+summary() { step end; printf '\nphases:\n'; printf '%s\n' "${phases[@]}"; printf '%6ss  total\n' "$SECONDS"; }
+trap summary EXIT
 step lint;      npm run --silent lint
 step typecheck; npm run --silent typecheck
 step build;     npm run --silent build

@@ -257,7 +257,48 @@ export interface CredentialInput {
 	baseUrl: string;
 }
 
+/**
+ * A long-running n8n that imports and runs a test suite's workflows through its REST API, as the editor does, instead
+ * of one n8n CLI process (a full n8n start-up, seconds each) per import and per run: test/support/suiteN8nServer.ts.
+ * Registered per user folder; importCredential, importWorkflow, executeWorkflow, activateWorkflow and startN8nServer
+ * below use it when one is registered for their env.
+ */
+export interface WorkflowServer {
+	/** True while its n8n runs: imports then go through it, not the CLI. */
+	readonly running: boolean;
+	importCredential(credential: CredentialInput): Promise<void>;
+	importWorkflow(workflow: object): Promise<void>;
+	/** Starts n8n (with `env`) when it is not running, then runs the saved workflow from its trigger to the end. */
+	execute(workflowId: string, env: NodeJS.ProcessEnv): Promise<RunRecord>;
+	/**
+	 * Stops n8n, so that another n8n (the CLI, or a test's own server) can take over the user folder; returns the
+	 * workflows n8n saved under another id than their own (n8n 1.x picks its own), for the CLI to import with theirs.
+	 */
+	release(): Promise<object[]>;
+}
+
+const workflowServers = new Map<string, WorkflowServer>();
+
+/** Routes the n8n CLI helpers below for `env`'s user folder through `server` (undefined: back to the CLI). */
+export function registerWorkflowServer(env: NodeJS.ProcessEnv, server: WorkflowServer | undefined): void {
+	if (server) workflowServers.set(String(env.N8N_USER_FOLDER), server);
+	else workflowServers.delete(String(env.N8N_USER_FOLDER));
+}
+
+function workflowServerFor(env: NodeJS.ProcessEnv): WorkflowServer | undefined {
+	return env.N8N_USER_FOLDER ? workflowServers.get(env.N8N_USER_FOLDER) : undefined;
+}
+
+/** Stops a registered workflow server, then imports with the CLI what it had saved under other ids. */
+async function releaseWorkflowServer(install: N8nInstall, env: NodeJS.ProcessEnv): Promise<void> {
+	const server = workflowServerFor(env);
+	if (!server?.running) return;
+	for (const workflow of await server.release()) await importWorkflowWithCli(install, env, workflow, String(env.N8N_USER_FOLDER));
+}
+
 export async function importCredential(install: N8nInstall, env: NodeJS.ProcessEnv, credential: CredentialInput, dir: string) {
+	const server = workflowServerFor(env);
+	if (server?.running) return await server.importCredential(credential);
 	const file = join(dir, `credential-${credential.id}.json`);
 	const data = { apiKey: credential.apiKey, baseUrl: credential.baseUrl };
 	writeFileSync(file, JSON.stringify([{ id: credential.id, name: credential.name, type: 'waveSpeedAiApi', data }]));
@@ -265,6 +306,12 @@ export async function importCredential(install: N8nInstall, env: NodeJS.ProcessE
 }
 
 export async function importWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv, workflow: object, dir: string) {
+	const server = workflowServerFor(env);
+	if (server?.running) return await server.importWorkflow(workflow);
+	await importWorkflowWithCli(install, env, workflow, dir);
+}
+
+async function importWorkflowWithCli(install: N8nInstall, env: NodeJS.ProcessEnv, workflow: object, dir: string) {
 	const { id } = workflow as { id: string };
 	const file = join(dir, `workflow-${id}.json`);
 	writeFileSync(file, JSON.stringify(workflow));
@@ -273,11 +320,14 @@ export async function importWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv
 
 /** Makes a workflow's triggers live: `publish:workflow` in n8n 2.x, `update:workflow --active=true` in 1.x. */
 export async function activateWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv, workflowId: string): Promise<void> {
+	await releaseWorkflowServer(install, env);
 	const args = n8nMajor(install) >= 2 ? ['publish:workflow', `--id=${workflowId}`] : ['update:workflow', `--id=${workflowId}`, '--active=true'];
 	await runN8nOrThrow(install, args, env);
 }
 
 export async function executeWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv, workflowId: string): Promise<RunRecord> {
+	const server = workflowServerFor(env);
+	if (server) return await server.execute(workflowId, env);
 	const result = await runN8n(install, ['execute', `--id=${workflowId}`, '--rawOutput'], env);
 	return extractRunRecord(result.stdout);
 }
@@ -306,6 +356,7 @@ export async function startN8nServer(
 	/** Receives n8n's log output instead of this process's terminal (tests read the log). */
 	onOutput?: (text: string) => void,
 ): Promise<ChildProcess> {
+	await releaseWorkflowServer(install, env);
 	const stdio = onOutput ? 'pipe' : 'inherit';
 	const child = spawn(install.n8nCmd, ['start'], { cwd: env.N8N_USER_FOLDER, env, stdio: ['ignore', stdio, stdio] });
 	child.stdout?.on('data', (chunk: Buffer) => onOutput?.(chunk.toString()));
