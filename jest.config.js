@@ -1,4 +1,10 @@
+const { availableParallelism, cpus } = require('node:os');
+
 /**
+ * Most test files spend their time waiting (on the local servers' delays, n8n's replies), not computing: more workers
+ * than cores (at least 4) finish sooner. JEST_MAX_WORKERS or --maxWorkers overrides it (scripts/test.sh runs the
+ * end-to-end files, each with its own n8n, on fewer).
+ *
  * `N8N_WORKFLOW_MAJOR=1 npm test` runs the same tests with n8n-workflow 1.x (installed as n8n-workflow-v1), so the node
  * keeps working in n8n 1.x, which cannot be installed here.
  * @type {import('jest').Config}
@@ -9,6 +15,7 @@ module.exports = {
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 	testTimeout: 30000,
+	maxWorkers: process.env.JEST_MAX_WORKERS || Math.max(4, 2 * (availableParallelism?.() ?? cpus().length)),
 	reporters: ['default', '<rootDir>/test/support/plainSummaryReporter.js'],
 	resolver: process.env.N8N_WORKFLOW_MAJOR === '1' ? '<rootDir>/test/support/n8nWorkflowV1Resolver.js' : undefined,
 };
