@@ -15,7 +15,7 @@ module.exports = {
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 	testTimeout: 30000,
-	maxWorkers: process.env.JEST_MAX_WORKERS || Math.max(4, 2 * (availableParallelism?.() ?? cpus().length)),
+	maxWorkers: process.env.JEST_MAX_WORKERS || Math.max(6, 3 * (availableParallelism?.() ?? cpus().length)),
 	reporters: ['default', '<rootDir>/test/support/plainSummaryReporter.js'],
 	resolver: process.env.N8N_WORKFLOW_MAJOR === '1' ? '<rootDir>/test/support/n8nWorkflowV1Resolver.js' : undefined,
 };

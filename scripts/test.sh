@@ -22,9 +22,8 @@ trap summary EXIT
 step lint;      npm run --silent lint
 step typecheck; npm run --silent typecheck
 step build;     npm run --silent build
-# Before jest, so that a failed install ends `npm test` with its reason rather than inside a test's output.
-step "n8n for the end-to-end tests"; bash scripts/install-n8n.sh >/dev/null
 if [ $# -gt 0 ]; then
+  step "n8n for the end-to-end tests"; bash scripts/install-n8n.sh >/dev/null
   step "jest $*"; npx jest "$@"
   exit
 fi
@@ -33,6 +32,8 @@ fi
 # is what loads the cores). The node's tests on n8n-workflow 1.x run meanwhile (they wait, they hardly compute); their
 # output is shown after the end-to-end tests'.
 step "jest: unit, executor, package (n8n-workflow 2.x)"; npx jest --testPathIgnorePatterns=/test/e2e/
+# Before the end-to-end tests, so that a failed install ends `npm test` with its reason rather than inside a test's output.
+step "n8n for the end-to-end tests"; bash scripts/install-n8n.sh >/dev/null
 step "jest: end to end in a real n8n, and the node's tests on n8n-workflow 1.x beside them"
 v1_log=$(mktemp); N8N_WORKFLOW_MAJOR=1 JEST_MAX_WORKERS=2 npm run --silent test:n8n-workflow-v1 >"$v1_log" 2>&1 & v1_pid=$!
 e2e_status=0; JEST_MAX_WORKERS="${E2E_WORKERS:-3}" npx jest test/e2e || e2e_status=$?
