@@ -2,7 +2,7 @@ const { availableParallelism, cpus } = require('node:os');
 
 /**
  * Most test files spend their time waiting (on the local servers' delays, n8n's replies), not computing: more workers
- * than cores (at least 4) finish sooner. JEST_MAX_WORKERS or --maxWorkers overrides it (scripts/test.sh runs the
+ * than cores (at least 6) finish sooner. JEST_MAX_WORKERS or --maxWorkers overrides it (scripts/test.sh runs the
  * end-to-end files, each with its own n8n, on fewer).
  *
  * `N8N_WORKFLOW_MAJOR=1 npm test` runs the same tests with n8n-workflow 1.x (installed as n8n-workflow-v1), so the node
