@@ -1,5 +1,11 @@
 const { availableParallelism, cpus } = require('node:os');
 
+/** Each end-to-end file runs its own n8n (a start-up loads the cores): 3 at once; other files mostly wait: many. */
+function defaultWorkers() {
+	if (process.argv.some((arg) => arg.includes('e2e'))) return 3;
+	return Math.max(6, 3 * (availableParallelism?.() ?? cpus().length));
+}
+
 /**
  * Most test files spend their time waiting (on the local servers' delays, n8n's replies), not computing: more workers
  * than cores (at least 6) finish sooner. JEST_MAX_WORKERS or --maxWorkers overrides it (scripts/test.sh runs the
@@ -15,7 +21,7 @@ module.exports = {
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 	testTimeout: 30000,
-	maxWorkers: process.env.JEST_MAX_WORKERS || Math.max(6, 3 * (availableParallelism?.() ?? cpus().length)),
+	maxWorkers: process.env.JEST_MAX_WORKERS || defaultWorkers(),
 	reporters: ['default', '<rootDir>/test/support/plainSummaryReporter.js'],
 	resolver: process.env.N8N_WORKFLOW_MAJOR === '1' ? '<rootDir>/test/support/n8nWorkflowV1Resolver.js' : undefined,
 };
