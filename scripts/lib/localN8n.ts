@@ -5,10 +5,14 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+
+import { packPackage } from './packPackage.ts';
+
+export { packPackage };
 
 export const PACKAGE_NAME = 'n8n-nodes-wavespeed';
 export const WAVESPEED_NODE_TYPE = `${PACKAGE_NAME}.waveSpeed`;
@@ -78,38 +82,6 @@ export function installN8n(repoDir: string): N8nInstall {
 	);
 	const install = { n8nCmd: exports.N8N_CMD, nodeBin: exports.N8N_NODE_BIN, cacheDir: exports.N8N_CACHE_DIR };
 	return { ...install, version: exports.N8N_INSTALLED_VERSION };
-}
-
-/** Builds dist/ and packs it the way npm would publish it; returns the tarball's path. */
-export function packPackage(repoDir: string, destination: string): string {
-	mkdirSync(destination, { recursive: true });
-	// Test files run in parallel may pack at once; one build of dist/ at a time.
-	const lock = join(repoDir, '.cache', 'pack.lock');
-	mkdirSync(join(repoDir, '.cache'), { recursive: true });
-	const deadlineMs = Date.now() + 300_000;
-	while (!tryMkdir(lock)) {
-		if (Date.now() > deadlineMs) throw new Error(`${lock} is held for over 5 minutes: remove it if no build runs`);
-		Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-	}
-	try {
-		execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoDir, stdio: ['ignore', 'ignore', 'inherit'] });
-		const output = execFileSync('npm', ['pack', '--silent', '--pack-destination', destination], {
-			cwd: repoDir,
-			encoding: 'utf8',
-		});
-		return join(destination, output.trim().split('\n').pop()!);
-	} finally {
-		rmSync(lock, { recursive: true, force: true });
-	}
-}
-
-function tryMkdir(path: string): boolean {
-	try {
-		mkdirSync(path);
-		return true;
-	} catch {
-		return false;
-	}
 }
 
 /**
@@ -257,7 +229,48 @@ export interface CredentialInput {
 	baseUrl: string;
 }
 
+/**
+ * A long-running n8n that imports and runs a test suite's workflows through its REST API, as the editor does, instead
+ * of one n8n CLI process (a full n8n start-up, seconds each) per import and per run: test/support/suiteN8nServer.ts.
+ * Registered per user folder; importCredential, importWorkflow, executeWorkflow, activateWorkflow and startN8nServer
+ * below use it when one is registered for their env.
+ */
+export interface WorkflowServer {
+	/** True while its n8n runs: imports then go through it, not the CLI. */
+	readonly running: boolean;
+	importCredential(credential: CredentialInput): Promise<void>;
+	importWorkflow(workflow: object): Promise<void>;
+	/** Starts n8n (with `env`) when it is not running, then runs the saved workflow from its trigger to the end. */
+	execute(workflowId: string, env: NodeJS.ProcessEnv): Promise<RunRecord>;
+	/**
+	 * Stops n8n, so that another n8n (the CLI, or a test's own server) can take over the user folder; returns the
+	 * workflows n8n saved under another id than their own (n8n 1.x picks its own), for the CLI to import with theirs.
+	 */
+	release(): Promise<object[]>;
+}
+
+const workflowServers = new Map<string, WorkflowServer>();
+
+/** Routes the n8n CLI helpers below for `env`'s user folder through `server` (undefined: back to the CLI). */
+export function registerWorkflowServer(env: NodeJS.ProcessEnv, server: WorkflowServer | undefined): void {
+	if (server) workflowServers.set(String(env.N8N_USER_FOLDER), server);
+	else workflowServers.delete(String(env.N8N_USER_FOLDER));
+}
+
+function workflowServerFor(env: NodeJS.ProcessEnv): WorkflowServer | undefined {
+	return env.N8N_USER_FOLDER ? workflowServers.get(env.N8N_USER_FOLDER) : undefined;
+}
+
+/** Stops a registered workflow server, then imports with the CLI what it had saved under other ids. */
+async function releaseWorkflowServer(install: N8nInstall, env: NodeJS.ProcessEnv): Promise<void> {
+	const server = workflowServerFor(env);
+	if (!server?.running) return;
+	for (const workflow of await server.release()) await importWorkflowWithCli(install, env, workflow, String(env.N8N_USER_FOLDER));
+}
+
 export async function importCredential(install: N8nInstall, env: NodeJS.ProcessEnv, credential: CredentialInput, dir: string) {
+	const server = workflowServerFor(env);
+	if (server?.running) return await server.importCredential(credential);
 	const file = join(dir, `credential-${credential.id}.json`);
 	const data = { apiKey: credential.apiKey, baseUrl: credential.baseUrl };
 	writeFileSync(file, JSON.stringify([{ id: credential.id, name: credential.name, type: 'waveSpeedAiApi', data }]));
@@ -265,6 +278,12 @@ export async function importCredential(install: N8nInstall, env: NodeJS.ProcessE
 }
 
 export async function importWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv, workflow: object, dir: string) {
+	const server = workflowServerFor(env);
+	if (server?.running) return await server.importWorkflow(workflow);
+	await importWorkflowWithCli(install, env, workflow, dir);
+}
+
+async function importWorkflowWithCli(install: N8nInstall, env: NodeJS.ProcessEnv, workflow: object, dir: string) {
 	const { id } = workflow as { id: string };
 	const file = join(dir, `workflow-${id}.json`);
 	writeFileSync(file, JSON.stringify(workflow));
@@ -273,11 +292,14 @@ export async function importWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv
 
 /** Makes a workflow's triggers live: `publish:workflow` in n8n 2.x, `update:workflow --active=true` in 1.x. */
 export async function activateWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv, workflowId: string): Promise<void> {
+	await releaseWorkflowServer(install, env);
 	const args = n8nMajor(install) >= 2 ? ['publish:workflow', `--id=${workflowId}`] : ['update:workflow', `--id=${workflowId}`, '--active=true'];
 	await runN8nOrThrow(install, args, env);
 }
 
 export async function executeWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv, workflowId: string): Promise<RunRecord> {
+	const server = workflowServerFor(env);
+	if (server) return await server.execute(workflowId, env);
 	const result = await runN8n(install, ['execute', `--id=${workflowId}`, '--rawOutput'], env);
 	return extractRunRecord(result.stdout);
 }
@@ -306,6 +328,7 @@ export async function startN8nServer(
 	/** Receives n8n's log output instead of this process's terminal (tests read the log). */
 	onOutput?: (text: string) => void,
 ): Promise<ChildProcess> {
+	await releaseWorkflowServer(install, env);
 	const stdio = onOutput ? 'pipe' : 'inherit';
 	const child = spawn(install.n8nCmd, ['start'], { cwd: env.N8N_USER_FOLDER, env, stdio: ['ignore', stdio, stdio] });
 	child.stdout?.on('data', (chunk: Buffer) => onOutput?.(chunk.toString()));

@@ -19,6 +19,18 @@ export interface ExecutionDetail extends ExecutionSummary {
 	data: RunRecord['data'];
 }
 
+export interface WorkflowBody {
+	id?: string;
+	name: string;
+	nodes: Array<{ name: string; type: string; credentials?: Record<string, { id: string; name: string }> }>;
+	connections: Record<string, Record<string, unknown>>;
+	settings?: Record<string, unknown>;
+	pinData?: Record<string, unknown>;
+}
+
+/** Execution statuses after which nothing more runs (`waiting` is not one: the execution resumes). */
+const ENDED = new Set(['success', 'error', 'crashed', 'canceled']);
+
 const OWNER = { email: 'owner@example.com', firstName: 'Test', lastName: 'Owner', password: 'Local-test-owner-1' };
 /** n8n binds its auth cookie to a browser id hash when the client sends one; a fixed id keeps the cookie valid. */
 const BROWSER_ID = 'n8n-nodes-wavespeed-e2e';
@@ -57,6 +69,60 @@ export class N8nRestClient {
 	async getExecution(id: string): Promise<ExecutionDetail> {
 		const body = (await this.json('GET', `/rest/executions/${id}`)) as ExecutionSummary & { data: string };
 		return { ...body, id: String(body.id), data: parseFlatted(body.data) as RunRecord['data'] };
+	}
+
+	async workflowExists(id: string): Promise<boolean> {
+		const response = await this.send('GET', `/rest/workflows/${encodeURIComponent(id)}`);
+		await response.arrayBuffer();
+		return response.ok;
+	}
+
+	/** Creates a credential as the editor's credential modal does; returns the id n8n gave it. */
+	async createCredential(credential: { name: string; type: string; data: Record<string, unknown> }): Promise<string> {
+		const created = (await this.json('POST', '/rest/credentials', credential)) as { id: string };
+		return String(created.id);
+	}
+
+	/**
+	 * Saves a workflow as the editor does: a new one with POST (n8n 2.x keeps the given id, 1.x makes its own, returned),
+	 * one saved before under `existingId` by overwriting it.
+	 */
+	async saveWorkflow(workflow: WorkflowBody, existingId?: string): Promise<string> {
+		const { id, name, nodes, connections, settings, pinData } = workflow;
+		const body = { name, nodes, connections, settings, pinData: pinData ?? {} };
+		if (existingId) {
+			const current = (await this.json('GET', `/rest/workflows/${existingId}`)) as { versionId?: string };
+			await this.json('PATCH', `/rest/workflows/${existingId}?forceSave=true`, { ...body, versionId: current.versionId });
+			return existingId;
+		}
+		const created = (await this.json('POST', '/rest/workflows', { ...body, id, active: false })) as { id: string };
+		return String(created.id);
+	}
+
+	/**
+	 * The editor's "Execute workflow" button: runs the saved workflow from its trigger (a Manual Trigger, else the node
+	 * nothing leads into) and returns the execution's id. n8n 1.x runs the `workflowData` sent; 2.x the saved one.
+	 */
+	async runManually(workflowId: string): Promise<string> {
+		const saved = (await this.json('GET', `/rest/workflows/${workflowId}`)) as WorkflowBody & { id: string };
+		const targets = new Set(Object.values(saved.connections ?? {}).flatMap((outputs) => Object.values(outputs).flat(2).map((link) => (link as { node: string }).node)));
+		const trigger = saved.nodes.find((node) => /manualTrigger$/.test(node.type)) ?? saved.nodes.find((node) => !targets.has(node.name));
+		if (!trigger) throw new Error(`Workflow ${workflowId} has no node to start from`);
+		const started = (await this.json('POST', `/rest/workflows/${workflowId}/run`, {
+			workflowData: saved,
+			triggerToStartFrom: { name: trigger.name },
+		})) as { executionId?: string; waitingForWebhook?: boolean };
+		if (!started.executionId) throw new Error(`n8n did not start workflow ${workflowId}: ${JSON.stringify(started)}`);
+		return String(started.executionId);
+	}
+
+	/** Reads the execution until it has ended (n8n's stored status and run data, as the editor shows them). */
+	async waitForExecutionEnd(id: string, timeoutMs: number): Promise<ExecutionDetail> {
+		for (const endMs = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 250))) {
+			const execution = await this.getExecution(id).catch(() => undefined);
+			if (execution && ENDED.has(execution.status)) return execution;
+			if (Date.now() > endMs) throw new Error(`Execution ${id} did not end within ${timeoutMs / 1000} s (status ${execution?.status})`);
+		}
 	}
 
 	/** The editor's Stop button. */

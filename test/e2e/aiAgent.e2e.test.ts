@@ -23,6 +23,7 @@ import {
 import { startFakeOpenAi, toolResults } from '../support/fakeOpenAi';
 import type { ChatCompletionRequest, FakeOpenAi, ScriptedTurn } from '../support/fakeOpenAi';
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
+import { useSuiteN8nServer } from '../support/suiteN8nServer';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
 
 const WAVESPEED_CREDENTIAL = { id: 'e2eAgentWaveSpeedCred', name: 'WaveSpeed (local test server)' };
@@ -151,8 +152,10 @@ describe('in a real n8n, as an AI agent tool', () => {
 		);
 		await runN8nOrThrow(install, ['import:credentials', `--input=${openAiCredentialFile}`], env);
 	}, 15 * 60_000);
+	const suiteServer = useSuiteN8nServer(() => install && { install, env });
 
 	afterAll(async () => {
+		await suiteServer.stop();
 		await waveSpeed?.close();
 		await openAi?.close();
 		if (workDir) rmSync(workDir, { recursive: true, force: true });

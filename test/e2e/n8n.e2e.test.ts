@@ -18,6 +18,7 @@ import {
 	loadExampleWorkflow,
 } from '../../scripts/lib/localN8n';
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
+import { useSuiteN8nServer } from '../support/suiteN8nServer';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
 import { makePlaceholderPng, readPngSize } from '../support/placeholderPng';
 
@@ -35,9 +36,11 @@ describe('in a real n8n', () => {
 		fake = await startFakeWaveSpeed({ inferenceMs: 300 });
 		await importCredential(install, env, { ...CREDENTIAL, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
 	}, 15 * 60_000);
+	const suiteServer = useSuiteN8nServer(() => install && { install, env });
 
 	afterEach(() => fake?.reset());
 	afterAll(async () => {
+		await suiteServer.stop();
 		await fake?.close();
 		if (workDir) rmSync(workDir, { recursive: true, force: true });
 	});

@@ -6,11 +6,10 @@
 import {
 	WAVESPEED_NODE_TYPE,
 	activateWorkflow,
-	extractRunRecord,
+	executeWorkflow,
 	getFreePort,
 	getNodeOutput,
 	importWorkflow,
-	runN8n,
 	startN8nServer,
 	stopN8nServer,
 } from '../../scripts/lib/localN8n';
@@ -72,8 +71,7 @@ describe('in a real n8n, under n8n\'s node settings', () => {
 	async function run(workflow: { id: string }) {
 		const { install, env, workDir } = n8n;
 		await importWorkflow(install, env, workflow, workDir);
-		const result = await runN8n(install, ['execute', `--id=${workflow.id}`, '--rawOutput'], env);
-		return { record: extractRunRecord(result.stdout), stdout: result.stdout };
+		return { record: await executeWorkflow(install, env, workflow.id) };
 	}
 
 	it('Retry On Fail with a refused item: 3 tries, 3 items, 3 tasks billed (not 9)', async () => {
