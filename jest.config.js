@@ -23,5 +23,6 @@ module.exports = {
 	testTimeout: 30000,
 	maxWorkers: process.env.JEST_MAX_WORKERS || defaultWorkers(),
 	reporters: ['default', '<rootDir>/test/support/plainSummaryReporter.js'],
+	testSequencer: '<rootDir>/test/support/slowestFirstSequencer.js',
 	resolver: process.env.N8N_WORKFLOW_MAJOR === '1' ? '<rootDir>/test/support/n8nWorkflowV1Resolver.js' : undefined,
 };

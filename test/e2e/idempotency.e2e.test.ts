@@ -6,31 +6,25 @@
  * execution on the second worker picks up the task the first worker is waiting for. Against the local WaveSpeed server.
  */
 import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 
-import type { N8nInstall, RunRecord } from '../../scripts/lib/localN8n';
+import type { RunRecord } from '../../scripts/lib/localN8n';
 import {
 	WAVESPEED_NODE_TYPE,
 	activateWorkflow,
-	extractRunRecord,
-	findRepoDir,
+	executeWorkflow,
 	getFreePort,
 	getNodeOutput,
-	importCredential,
 	importWorkflow,
-	prepareTestN8n,
-	runN8n,
 	startN8nServer,
 	stopN8nServer,
 } from '../../scripts/lib/localN8n';
 import { N8nRestClient } from '../../scripts/lib/n8nRest';
-import type { QueueN8n, Service } from '../../scripts/lib/queueMode';
-import { queueEnvironment, startPostgres, startQueueN8n, startRedis } from '../../scripts/lib/queueMode';
-import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
+import type { QueueN8n } from '../../scripts/lib/queueMode';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
 import { waitFor } from '../support/waitFor';
 import type { TestN8nWithFake } from '../support/useTestN8n';
 import { useTestN8n } from '../support/useTestN8n';
+import { useQueueN8n } from '../support/useQueueN8n';
 
 const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -103,10 +97,8 @@ describe('Idempotency Key, in a real n8n', () => {
 		const workflow = keyedWorkflow(n8n.credential, 'e2eIdemExecute', ITEMS.slice(0, 2), 'manual');
 		await importWorkflow(install, env, workflow, workDir);
 		const records: RunRecord[] = [];
-		for (let run = 0; run < 2; run++) {
-			const result = await runN8n(install, ['execute', `--id=${workflow.id}`, '--rawOutput'], env);
-			records.push(extractRunRecord(result.stdout));
-		}
+		// Two executions of the saved workflow, through the suite's n8n server (as the editor runs it).
+		for (let run = 0; run < 2; run++) records.push(await executeWorkflow(install, env, workflow.id));
 
 		expect(records.map((record) => [record.status, record.data.resultData.error?.message])).toEqual([
 			['success', undefined],
@@ -197,37 +189,13 @@ describe('Idempotency Key, in a real n8n', () => {
 describe('Idempotency Key in n8n queue mode: main process, two workers (one execution each at a time), Redis, Postgres', () => {
 	const credential = { id: 'e2eIdemQueueCred', name: 'WaveSpeed (local test server)' };
 	const workflow = keyedWorkflow(credential, 'e2eIdemQueue', 'body', 'webhook');
-	let install: N8nInstall;
-	let workDir: string;
 	let fake: FakeWaveSpeed;
-	let redis: Service | undefined;
-	let postgres: (Service & { dir: string }) | undefined;
 	let queue: QueueN8n | undefined;
 	let rest: N8nRestClient;
-
-	beforeAll(async () => {
-		const repoDir = findRepoDir(__dirname);
-		const prepared = await prepareTestN8n(repoDir, 'wavespeed-e2e-idempotency-queue-');
-		({ install, workDir } = prepared);
-		fake = await startFakeWaveSpeed({ inferenceMs: 300 });
-		redis = await startRedis(repoDir, workDir);
-		postgres = await startPostgres(repoDir);
-		const env = queueEnvironment(prepared.env, redis.port, postgres.port);
-		await importCredential(install, env, { ...credential, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
-		await importWorkflow(install, env, workflow, workDir);
-		await activateWorkflow(install, env, workflow.id);
-		queue = await startQueueN8n(install, env, { workerCount: 2, concurrency: 1 });
-		rest = new N8nRestClient(queue.mainUrl);
-		await rest.setUpOwner();
-	}, 15 * 60_000);
-
-	afterAll(async () => {
-		await queue?.stop();
-		await Promise.all([redis?.stop(), postgres?.stop()]);
-		await fake?.close();
-		if (postgres) rmSync(postgres.dir, { recursive: true, force: true });
-		if (workDir) rmSync(workDir, { recursive: true, force: true });
-	}, 120_000);
+	useQueueN8n(
+		{ prefix: 'wavespeed-e2e-idempotency-queue-', fakeOptions: { inferenceMs: 300 }, credential, workflows: [workflow], workerCount: 2, concurrency: 1 },
+		(stack) => ({ fake, queue, rest } = stack),
+	);
 
 	async function callWebhook(body: object): Promise<void> {
 		await waitFor('the production webhook', async () => {

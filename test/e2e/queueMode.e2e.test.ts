@@ -6,26 +6,19 @@
  * reads them as the editor does, through the main process's REST API signed in as the owner. Starting it all
  * (scripts/lib/queueMode.ts) takes about a minute with n8n installed; `N8N_E2E_VERSION=1` runs it on n8n 1.x.
  */
-import { rmSync } from 'node:fs';
 
 import type { N8nInstall, RunItem } from '../../scripts/lib/localN8n';
 import {
 	WAVESPEED_NODE_TYPE,
-	activateWorkflow,
-	findRepoDir,
-	importCredential,
-	importWorkflow,
 	n8nMajor,
-	prepareTestN8n,
 	selectedN8nVersion,
 } from '../../scripts/lib/localN8n';
 import { N8nRestClient } from '../../scripts/lib/n8nRest';
 import type { ExecutionSummary } from '../../scripts/lib/n8nRest';
-import type { QueueN8n, Service } from '../../scripts/lib/queueMode';
-import { queueEnvironment, startPostgres, startQueueN8n, startRedis } from '../../scripts/lib/queueMode';
-import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
+import type { QueueN8n } from '../../scripts/lib/queueMode';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
 import { makePlaceholderPng } from '../support/placeholderPng';
+import { useQueueN8n } from '../support/useQueueN8n';
 import { waitFor } from '../support/waitFor';
 
 const CREDENTIAL = { id: 'e2eQueueWaveSpeedCred', name: 'WaveSpeed (local test server)' };
@@ -100,39 +93,22 @@ function executionsRunBy(queue: QueueN8n): string[][] {
 
 describe('in n8n queue mode: main process, two workers, Redis, Postgres, the default binary data mode', () => {
 	let install: N8nInstall;
-	let workDir: string;
 	let fake: FakeWaveSpeed;
-	let redis: Service | undefined;
-	let postgres: (Service & { dir: string }) | undefined;
 	let queue: QueueN8n | undefined;
 	let rest: N8nRestClient;
-
-	beforeAll(async () => {
-		const repoDir = findRepoDir(__dirname);
-		const prepared = await prepareTestN8n(repoDir, 'wavespeed-e2e-queue-');
-		({ install, workDir } = prepared);
-		fake = await startFakeWaveSpeed({ inferenceMs: 1500 });
-		redis = await startRedis(repoDir, workDir);
-		postgres = await startPostgres(repoDir);
-		const env = queueEnvironment(prepared.env, redis.port, postgres.port);
-		await importCredential(install, env, { ...CREDENTIAL, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
-		for (const workflow of [BATCH_WORKFLOW, STOP_WORKFLOW, WAIT_WORKFLOW]) {
-			await importWorkflow(install, env, workflow, workDir);
-			await activateWorkflow(install, env, workflow.id);
-		}
-		queue = await startQueueN8n(install, env, { workerCount: 2, concurrency: WORKER_CONCURRENCY });
-		rest = new N8nRestClient(queue.mainUrl);
-		await rest.setUpOwner();
-	}, 15 * 60_000);
+	useQueueN8n(
+		{
+			prefix: 'wavespeed-e2e-queue-',
+			fakeOptions: { inferenceMs: 1500 },
+			credential: CREDENTIAL,
+			workflows: [BATCH_WORKFLOW, STOP_WORKFLOW, WAIT_WORKFLOW],
+			workerCount: 2,
+			concurrency: WORKER_CONCURRENCY,
+		},
+		(stack) => ({ install, fake, queue, rest } = stack),
+	);
 
 	afterEach(() => fake?.reset());
-	afterAll(async () => {
-		await queue?.stop();
-		await Promise.all([redis?.stop(), postgres?.stop()]);
-		await fake?.close();
-		if (postgres) rmSync(postgres.dir, { recursive: true, force: true });
-		if (workDir) rmSync(workDir, { recursive: true, force: true });
-	}, 120_000);
 
 	/** POSTs to a production webhook of the main process; n8n registers them shortly after it reports ready. */
 	async function callWebhook(path: string, body: FormData | undefined): Promise<void> {

@@ -128,12 +128,15 @@ export async function runWithIdempotencyKey<C extends KeyedContext, T extends { 
 	}
 }
 
+/** An item's lookup of its key: bounded by its Timeout and its signal. */
+type KeyLookup = { itemIndex: number; signal: AbortSignal; deadlineMs: number };
+
 /** The newest task linked to the key inside the window, unless it failed; undefined = submit. */
 async function findEarlierTask(
 	ctx: IExecuteFunctions,
 	keys: RunKeys,
 	setting: IdempotencySetting,
-	lookup: { itemIndex: number; signal: AbortSignal; deadlineMs: number },
+	lookup: KeyLookup,
 ): Promise<string | undefined> {
 	const store = getStore(ctx, lookup.itemIndex);
 	const claimed = await callStore(ctx, lookup.itemIndex, async () => await store.checkProcessedAndRecord([submittedValue(setting.key)], STORE_SCOPE, STORE_OPTIONS));
@@ -162,7 +165,7 @@ async function getRecentTasks(
 	ctx: IExecuteFunctions,
 	keys: RunKeys,
 	reuseWindowMs: number,
-	lookup: { itemIndex: number; signal: AbortSignal; deadlineMs: number },
+	lookup: KeyLookup,
 ): Promise<RecentTasks> {
 	let listing = keys.histories.get(reuseWindowMs);
 	if (!listing) {
