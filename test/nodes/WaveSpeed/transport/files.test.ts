@@ -34,7 +34,7 @@ describe('transport: file transfers are bounded', () => {
 		fake.faults.push({ route: 'download', kind: 'reply', contentType: 'image/png', body: png, contentLength: 'none' });
 		let consumed = 0;
 		const error = await failureOf(
-			downloadFile(ctx(), { url: `${fake.url}/cdn/x/output-0.png`, itemIndex: 0, maxBytes: 100_000, deadlineMs: Date.now() + 1000 }, async (file) => {
+			downloadFile(ctx(), { url: `${fake.url}/cdn/x/output-0.png`, itemIndex: 0, maxBytes: 100_000, deadlineMs: Date.now() + 5_000 }, async (file) => {
 				consumed++;
 				return await readAll(file.body);
 			}),
