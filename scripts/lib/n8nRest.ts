@@ -118,9 +118,15 @@ export class N8nRestClient {
 
 	/** Reads the execution until it has ended (n8n's stored status and run data, as the editor shows them). */
 	async waitForExecutionEnd(id: string, timeoutMs: number): Promise<ExecutionDetail> {
+		let endedAtMs: number | undefined;
 		for (const endMs = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 250))) {
 			const execution = await this.getExecution(id).catch(() => undefined);
-			if (execution && ENDED.has(execution.status)) return execution;
+			// n8n may record the end a moment before the run data: an ended execution is returned once its data is
+			// there, or 10 s after (an execution that crashed may never have any).
+			if (execution && ENDED.has(execution.status)) {
+				endedAtMs ??= Date.now();
+				if (execution.data?.resultData || Date.now() - endedAtMs > 10_000) return execution;
+			}
 			if (Date.now() > endMs) throw new Error(`Execution ${id} did not end within ${timeoutMs / 1000} s (status ${execution?.status})`);
 		}
 	}
