@@ -470,7 +470,7 @@ export async function startFakeWaveSpeed(
 				case 'model':
 					return await handleSubmit(body, res, fault, false, model);
 				case 'history':
-					return answerHistory(res, parseJson(body), fake.tasks.values(), (task) => taskJson(task, Date.now()), fake.history);
+					return answerHistory(res, parseJson(body), fake.tasks.values(), (task) => ({ ...taskJson(task, Date.now()), ...(fake.history.withoutInputs ? {} : { input: task.request }) }), fake.history);
 				case 'put':
 					return handlePut(req, url.pathname, body, res);
 				case 'media': {

@@ -10,7 +10,9 @@ import {
 	validateImageCount,
 	validateImageUrls,
 } from '../helpers/imageInputs';
-import { estimateImageTaskCost, runImageTask } from '../helpers/imageTask';
+import { describeImageRequest, estimateImageTaskCost, runImageTask } from '../helpers/imageTask';
+import { binaryPlaceholder } from '../helpers/modelInputs';
+import type { RequestPreview } from '../helpers/requestMatch';
 import { getTaskSharing } from '../helpers/taskRun';
 import { parameterError } from '../helpers/itemErrors';
 import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, isOneOf } from '../helpers/model';
@@ -116,10 +118,16 @@ export async function estimateCostUsd(this: IExecuteFunctions, job: Job): Promis
 	return typeof cost.estimatedCostUsd === 'number' ? cost.estimatedCostUsd : undefined;
 }
 
+/** For the Idempotency Key's check: the request, the binaries as placeholders (their URLs differ at every upload). */
+export function describeRequest(job: Job): RequestPreview {
+	const images = [...job.binaryImages.map((_, index) => binaryPlaceholder(index)), ...job.imageUrls];
+	return describeImageRequest(EDIT_IMAGE_ENDPOINT, { prompt: job.prompt, images, ...job.choices });
+}
+
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
 	const { itemIndex } = job;
-	// Timeout bounds the whole item, uploads included.
-	const deadlineMs = Date.now() + job.settings.timeoutMs;
+	// Timeout bounds the whole item from its start, key lookup and uploads included.
+	const deadlineMs = run.startedAtMs + job.settings.timeoutMs;
 	// A task an earlier try paid for is picked up as it is: its images were uploaded then.
 	const uploadedUrls = run.record.taskId
 		? []

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { estimateImageTaskCost, runImageTask } from '../helpers/imageTask';
+import { describeImageRequest, estimateImageTaskCost, runImageTask } from '../helpers/imageTask';
+import type { RequestPreview } from '../helpers/requestMatch';
 import { getTaskSharing } from '../helpers/taskRun';
 import { DEFAULT_GENERATE_ASPECT_RATIO, GENERATE_IMAGE_ENDPOINT } from '../helpers/model';
 import { aspectRatioProperty, promptProperty } from './descriptions';
@@ -43,8 +44,14 @@ export async function estimateCostUsd(this: IExecuteFunctions, job: Job): Promis
 	return typeof cost.estimatedCostUsd === 'number' ? cost.estimatedCostUsd : undefined;
 }
 
+/** For the Idempotency Key's check. */
+export function describeRequest(job: Job): RequestPreview {
+	return describeImageRequest(GENERATE_IMAGE_ENDPOINT, { prompt: job.prompt, ...job.choices });
+}
+
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
-	const deadlineMs = Date.now() + job.settings.timeoutMs;
+	// Timeout bounds the whole item from its start, key lookup included.
+	const deadlineMs = run.startedAtMs + job.settings.timeoutMs;
 	return await runImageTask(this, {
 		endpoint: GENERATE_IMAGE_ENDPOINT,
 		prompt: job.prompt,

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { IdempotencySetting } from '../helpers/idempotency';
 import { parameterError } from '../helpers/itemErrors';
+import { HISTORY_KEPT_HOURS } from '../helpers/taskHistory';
 
 /** The operations that submit paid tasks (the Options collection also shows for Get Result). */
 const PAID_OPERATIONS = ['editImage', 'generateImage', 'runModel'];
@@ -25,14 +26,14 @@ export const reuseWindowOption: INodeProperties = {
 	name: 'reuseWindowHours',
 	type: 'number',
 	default: DEFAULT_REUSE_WINDOW_HOURS,
-	typeOptions: { minValue: 0, numberPrecision: 2 },
+	typeOptions: { minValue: 0, maxValue: HISTORY_KEPT_HOURS, numberPrecision: 2 },
 	description:
 		'With an Idempotency Key: how long a submitted task is reused. Older tasks are paid for again. The check reads WaveSpeed\'s task list of this period (free).',
 	displayOptions: { show: { '/operation': PAID_OPERATIONS } },
 };
 
 /** The item's key and window, or undefined when the key is empty (every item is a new task, as before). */
-export function readIdempotency(ctx: IExecuteFunctions, itemIndex: number): IdempotencySetting | undefined {
+export function readIdempotency(ctx: IExecuteFunctions, itemIndex: number): Omit<IdempotencySetting, 'request'> | undefined {
 	const raw = ctx.getNodeParameter('options', itemIndex, {}) as unknown;
 	const options = (raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as IDataObject;
 	const { idempotencyKey, reuseWindowHours } = options;
@@ -40,11 +41,15 @@ export function readIdempotency(ctx: IExecuteFunctions, itemIndex: number): Idem
 	if (typeof idempotencyKey !== 'string' && !(typeof idempotencyKey === 'number' && Number.isFinite(idempotencyKey))) {
 		throw parameterError(ctx.getNode(), itemIndex, KEY_LABEL, 'Expected text or a number', 'Map one field, e.g. {{ $json.sku }}, or build the text in the expression.');
 	}
-	const key = String(idempotencyKey).trim();
+	// NFC: the same text typed or pasted in another Unicode form ("é" as one code point or two) is the same key.
+	const key = String(idempotencyKey).trim().normalize('NFC');
 	if (!key) return undefined;
 	const hours = reuseWindowHours === undefined || reuseWindowHours === '' ? DEFAULT_REUSE_WINDOW_HOURS : Number(reuseWindowHours);
 	if (!Number.isFinite(hours) || hours < 0) {
 		throw parameterError(ctx.getNode(), itemIndex, WINDOW_LABEL, 'Expected a number of hours, 0 or more');
+	}
+	if (hours > HISTORY_KEPT_HOURS) {
+		throw parameterError(ctx.getNode(), itemIndex, WINDOW_LABEL, `At most ${HISTORY_KEPT_HOURS} hours: WaveSpeed keeps 7 days of task history, so an older task could not be found`);
 	}
 	return { key, reuseWindowMs: hours * 3_600_000 };
 }

@@ -78,7 +78,7 @@ export function outcomesBeforeWait(ctx: ApiContext, state: WaitState): ItemOutco
 }
 
 /** What an AI agent needs to answer and to chain calls: ids, status, URLs, cost. No base64, timings or flags. */
-const AGENT_FIELDS = ['id', 'status', 'outputs', 'error', 'estimatedCostUsd', 'reused', 'balance', 'currency', 'waitNote'];
+const AGENT_FIELDS = ['id', 'status', 'outputs', 'error', 'estimatedCostUsd', 'reused', 'reuseNote', 'balance', 'currency', 'waitNote'];
 
 function compactForAgent(json: IDataObject): IDataObject {
 	return Object.fromEntries(Object.entries(json).filter(([key, value]) => AGENT_FIELDS.includes(key) && value !== ''));

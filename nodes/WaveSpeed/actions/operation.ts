@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import type { RequestPreview } from '../helpers/requestMatch';
 import type { RunContext } from './runContext';
 
 /** What every operation's prepare step knows of the execution. */
@@ -23,4 +24,9 @@ export interface OperationModule<Job extends { itemIndex: number }> {
 	 * (actions/moneyGuards.ts). Only operations that submit paid tasks have it. May ask WaveSpeed's free price quote.
 	 */
 	estimateCostUsd?(this: IExecuteFunctions, job: Job, signal?: AbortSignal): Promise<number | undefined>;
+	/**
+	 * The model and inputs one prepared item would send, binaries as placeholders: what an earlier task must match
+	 * before its result is reused for the item (helpers/requestMatch.ts). Operations that submit paid tasks have it.
+	 */
+	describeRequest?(job: Job): RequestPreview;
 }

@@ -122,8 +122,9 @@ async function prepareAll(
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
 			const job = await handler.prepare.call(ctx, itemIndex, { isToolCall });
-			// Operations that submit paid tasks take the Idempotency Key (helpers/idempotency.ts).
-			if (handler.holdsTaskSlots) job.idempotency = readIdempotency(ctx, itemIndex);
+			// Operations that submit paid tasks take the Idempotency Key (helpers/idempotency.ts), checked against the request.
+			const idempotency = handler.holdsTaskSlots ? readIdempotency(ctx, itemIndex) : undefined;
+			if (idempotency && handler.describeRequest) job.idempotency = { ...idempotency, request: handler.describeRequest(job) };
 			await assertCallbackUrlReachable(ctx, (job as { settings?: { callbackUrl?: string } }).settings?.callbackUrl, itemIndex);
 			prepared.push({ job });
 		} catch (error) {
@@ -152,11 +153,12 @@ async function runJob(ctx: IExecuteFunctions, handler: OperationModule<Job>, job
 			},
 		);
 	}
-	const keyed = { itemIndex: job.itemIndex, timeoutMs: job.settings?.timeoutMs ?? 0 };
-	const item = await run.runItem(job.itemIndex, async (context) =>
+	const item = await run.runItem(job.itemIndex, async (context) => {
+		// The lookup is inside the item's Timeout, which counts from the item's start (as its uploads and task do).
+		const lookup = { itemIndex: job.itemIndex, signal: context.signal, deadlineMs: context.startedAtMs + (job.settings?.timeoutMs ?? 0) };
 		// An item whose key was submitted before picks that task up instead of paying again.
-		await runWithIdempotencyKey(ctx, run.ledger, job.idempotency, context, keyed, async (keyedContext) => await handler.execute.call(ctx, job, keyedContext)),
-	);
+		return await runWithIdempotencyKey(ctx, run.ledger, job.idempotency, context, lookup, async (keyedContext) => await handler.execute.call(ctx, job, keyedContext));
+	});
 	// A task handed to a webhook wait has not ended: its submit reply is not the item's result. Kept out of the ledger,
 	// a Retry On Fail try after a failed park picks the task up again (parks again, or finishes it), never outputs it.
 	if (!run.awaiting.some((waiting) => waiting.itemIndex === job.itemIndex)) record.output = item;

@@ -8,6 +8,8 @@ import type { ItemRecord, TaskLedger } from './taskLedger';
 
 /** What one item's operation sees of the execution it runs in. */
 export interface RunContext {
+	/** When the item started (epoch ms): its Timeout counts from here, Idempotency Key lookup and uploads included. */
+	startedAtMs: number;
 	/** This item's signal: aborts when the execution is stopped or the node is about to fail. */
 	signal: AbortSignal;
 	uploads: UploadSession;
@@ -86,6 +88,7 @@ export class Run {
 		this.running.add(controller);
 		try {
 			return await work({
+				startedAtMs: Date.now(),
 				signal: controller.signal,
 				uploads: this.ledger.uploads,
 				pacing: this.pacing,

@@ -9,6 +9,7 @@ import { sniffMediaType } from '../helpers/mediaType';
 import type { BinaryMapping } from '../helpers/modelInputs';
 import { BINARY_INPUTS_PARAMETER, EXTRA_INPUTS_PARAMETER, MODEL_INPUTS_PARAMETER, assembleInputs, fillPlaceholders } from '../helpers/modelInputs';
 import { estimateModelCost } from '../helpers/modelPrice';
+import type { RequestPreview } from '../helpers/requestMatch';
 import { getTaskSharing, runTask } from '../helpers/taskRun';
 import { uploadBinaries } from '../helpers/upload';
 import type { PrepareContext } from './operation';
@@ -165,9 +166,15 @@ export async function estimateCostUsd(this: IExecuteFunctions, job: Job, signal?
 	return typeof usd === 'number' ? usd : undefined;
 }
 
+/** For the Idempotency Key's check: the inputs with placeholders where binaries go. */
+export function describeRequest(job: Job): RequestPreview {
+	return { modelId: job.modelId, inputs: job.inputs as IDataObject };
+}
+
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {
 	const { itemIndex, modelId } = job;
-	const deadlineMs = Date.now() + job.settings.timeoutMs;
+	// Timeout bounds the whole item from its start, key lookup and uploads included.
+	const deadlineMs = run.startedAtMs + job.settings.timeoutMs;
 	// A task an earlier try paid for is picked up as it is: its files were uploaded then.
 	const uploadedUrls = run.record.taskId ? [] : await uploadBinaries(this, run.uploads, job.binaries, itemIndex, run.signal, deadlineMs);
 	const request = fillPlaceholders(job.inputs, uploadedUrls) as IDataObject;

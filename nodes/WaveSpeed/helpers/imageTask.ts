@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import type { AspectRatio, Quality, Resolution } from './model';
 import { estimateImageCost } from './modelPrice';
+import type { RequestPreview } from './requestMatch';
 import type { TaskRunJob } from './taskRun';
 import { runTask } from './taskRun';
 import type { ImageTaskRequest } from './types';
@@ -29,6 +30,11 @@ function buildImageRequest(job: ImageRequestParts): IDataObject {
 		resolution: job.resolution,
 		quality: job.quality,
 	} satisfies ImageTaskRequest;
+}
+
+/** What an Edit or Generate item would send, for its Idempotency Key's check (binaries as placeholders). */
+export function describeImageRequest(endpoint: string, job: ImageRequestParts): RequestPreview {
+	return { modelId: endpoint.replace(/^\/api\/v3\//, ''), inputs: buildImageRequest(job) };
 }
 
 /**

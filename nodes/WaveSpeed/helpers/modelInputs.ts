@@ -26,6 +26,10 @@ export function binaryPlaceholder(index: number): string {
 	return `${PLACEHOLDER_PREFIX}${index}`;
 }
 
+export function isBinaryPlaceholder(value: string): boolean {
+	return value.startsWith(PLACEHOLDER_PREFIX);
+}
+
 /**
  * The checked inputs, with `binaryPlaceholder(n)` where the n-th mapped binary goes (in mapping order, a list
  * field's binaries before its URLs), or the first problem, naming the parameter and the field. Without a schema (the

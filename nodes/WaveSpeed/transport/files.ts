@@ -201,7 +201,16 @@ function toTransferError(ctx: ApiContext, kind: 'upload' | 'download', itemIndex
 	if (error instanceof NodeOperationError) return error;
 	const what = kind === 'upload' ? 'Uploading the image to WaveSpeed storage' : 'Downloading the result image';
 	const tries = error instanceof AttemptFailure && error.attempts > 1 ? ` after ${error.attempts} attempts` : '';
-	return new NodeOperationError(ctx.getNode(), `${what} failed${tries}: ${(error as Error).message}`, { itemIndex });
+	const nodeError = new NodeOperationError(ctx.getNode(), `${what} failed${tries}: ${(error as Error).message}`, { itemIndex });
+	// The host's answer, for callers that decide by it (an Idempotency Key's earlier result that is gone: 403/404/410).
+	if (error instanceof AttemptFailure && error.failure.type === 'status') nodeError.context.transferStatus = error.failure.statusCode;
+	return nodeError;
+}
+
+/** A download the host refused because the file is gone or no longer shared (403, 404, 410): asking again is no use. */
+export function isTransferGone(error: unknown): boolean {
+	const status = (error as { context?: { transferStatus?: unknown } } | undefined)?.context?.transferStatus;
+	return status === 403 || status === 404 || status === 410;
 }
 
 function assertHttpUrl(ctx: ApiContext, url: string, itemIndex: number): void {

@@ -1,6 +1,7 @@
 /**
  * The local server's task history, `POST /api/v3/predictions` (WaveSpeed's SDK and desktop app): `{page, page_size,
- * created_after}` → `data: {items, page, total}`, newest first. Each item is the task as the result route shows it.
+ * created_after}` → `data: {items, page, total}`, newest first. Each item is the task as the result route shows it,
+ * with the request it was submitted with as `input` (unless `withoutInputs`).
  * `maxPageSize` caps page_size as a real gateway may. Only erasable TypeScript (Node 24 runs it as is).
  */
 import type { ServerResponse } from 'node:http';
@@ -17,6 +18,8 @@ export interface HistorySwitches {
 	maxPageSize: number;
 	/** Lists the whole history, as a server that does not know the `created_after` filter would. */
 	ignoresCreatedAfter?: boolean;
+	/** Leaves out each task's `input` (WaveSpeed's CLI reads `inputs ?? input`; its docs do not list it). */
+	withoutInputs?: boolean;
 }
 
 export function answerHistory<T extends HistoryTask>(

@@ -51,4 +51,20 @@ describe('listRecentTasks (WaveSpeed\'s task history)', () => {
 		const [request] = fake.requests.filter((each) => each.route === 'history');
 		expect(request.headers.authorization).toBe(`Bearer ${fake.options.apiKey}`);
 	});
+
+	it('reads each task\'s model and, where WaveSpeed returns them, its inputs (`inputs` or `input`)', async () => {
+		addTask(fake, 't1', 60_000);
+		const [entry] = (await list(HOUR_MS)).entries;
+		expect(entry).toMatchObject({ id: 't1', model: 'openai/gpt-image-2/text-to-image', inputs: { prompt: 't1' } });
+	});
+
+	it.each([
+		['the list under another field, total saying there is a task', { predictions: [{ id: 't1' }], page: 1, total: 1 }],
+		['no list at all', { page: 1 }],
+		['a page of tasks without ids', { items: [{ status: 'completed' }], page: 1 }],
+		['an empty first page while total says 3', { items: [], page: 1, total: 3 }],
+	])('a reply it cannot read (%s) is "cannot check", never an empty history', async (_case, data) => {
+		fake.faults.push({ route: 'history', kind: 'reply', status: 200, contentType: 'application/json', body: JSON.stringify({ code: 200, message: 'success', data }) });
+		await expect(list(HOUR_MS)).rejects.toThrow("WaveSpeed's task history could not be read");
+	});
 });
