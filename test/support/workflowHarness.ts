@@ -31,6 +31,7 @@ import { ICredentialsHelper, NodeConnectionTypes, Workflow } from 'n8n-workflow'
 import { WaveSpeedAiApi } from '../../credentials/WaveSpeedAiApi.credentials';
 import { WaveSpeed } from '../../nodes/WaveSpeed/WaveSpeed.node';
 import { makePlaceholderPng } from './placeholderPng';
+import { installProcessedDataStore } from './processedDataStore';
 
 export type BinaryMode = 'default' | 'filesystem';
 export const WAVESPEED_TYPE = 'n8n-nodes-wavespeed.waveSpeed';
@@ -217,6 +218,9 @@ export function createWorkflowHarness(binaryMode: BinaryMode, credentials: { api
 	async function start({ nodes, connections }: WorkflowJson): Promise<StartedWorkflow> {
 		// Per run, so describe.each blocks of both modes can share one test file (and one Container).
 		await useBinaryMode(binaryMode);
+		// n8n initialises its deduplication store in every process that runs workflows (start, worker, webhook, execute):
+		// the node's default recovery of undelivered results, and the Idempotency Key, use it.
+		await installProcessedDataStore();
 		const executionId = String(++executionCount);
 		const workflow = new Workflow({ id: 'test-workflow', nodes, connections, nodeTypes, active: false, settings: {} });
 		const workflowData = { id: workflow.id, name: 'test', nodes, connections } as IWorkflowBase;

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { ASPECT_RATIOS, AUTO_ASPECT_RATIO, DEFAULT_QUALITY, DEFAULT_RESOLUTION } from '../helpers/model';
-import { idempotencyKeyOption, reuseWindowOption } from './idempotencyOptions';
+import { idempotencyKeyOption, recoveryWindowOption, reuseWindowOption } from './idempotencyOptions';
 
 /** Parameters shared by several operations, defined once. */
 
@@ -163,6 +163,7 @@ export const optionsProperty: INodeProperties = {
 			typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS, numberPrecision: 1 },
 			description: 'How often to ask whether the task is done. It grows slowly for long tasks.',
 		},
+		recoveryWindowOption,
 		reuseWindowOption,
 		{
 			displayName: 'Sync Mode',

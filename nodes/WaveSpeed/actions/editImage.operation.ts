@@ -12,13 +12,12 @@ import {
 } from '../helpers/imageInputs';
 import { describeImageRequest, estimateImageTaskCost, runImageTask } from '../helpers/imageTask';
 import { binaryPlaceholder } from '../helpers/modelInputs';
-import type { RequestPreview } from '../helpers/requestMatch';
 import { getTaskSharing } from '../helpers/taskRun';
 import { parameterError } from '../helpers/itemErrors';
 import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, isOneOf } from '../helpers/model';
 import { uploadBinaries } from '../helpers/upload';
 import { aspectRatioProperty, promptProperty } from './descriptions';
-import type { PrepareContext } from './operation';
+import type { DescribedRequest, PrepareContext } from './operation';
 import type { ImageChoices, WaitSettings } from './parameters';
 import { readImageChoices, readPrompt, readText, readTextOrList, readWaitSettings } from './parameters';
 import type { RunContext } from './runContext';
@@ -119,9 +118,9 @@ export async function estimateCostUsd(this: IExecuteFunctions, job: Job): Promis
 }
 
 /** For the Idempotency Key's check: the request, the binaries as placeholders (their URLs differ at every upload). */
-export function describeRequest(job: Job): RequestPreview {
+export function describeRequest(job: Job): DescribedRequest {
 	const images = [...job.binaryImages.map((_, index) => binaryPlaceholder(index)), ...job.imageUrls];
-	return describeImageRequest(EDIT_IMAGE_ENDPOINT, { prompt: job.prompt, images, ...job.choices });
+	return { request: describeImageRequest(EDIT_IMAGE_ENDPOINT, { prompt: job.prompt, images, ...job.choices }), binaries: job.binaryImages };
 }
 
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {

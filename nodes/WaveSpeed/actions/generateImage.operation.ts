@@ -1,13 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { describeImageRequest, estimateImageTaskCost, runImageTask } from '../helpers/imageTask';
-import type { RequestPreview } from '../helpers/requestMatch';
 import { getTaskSharing } from '../helpers/taskRun';
 import { DEFAULT_GENERATE_ASPECT_RATIO, GENERATE_IMAGE_ENDPOINT } from '../helpers/model';
 import { aspectRatioProperty, promptProperty } from './descriptions';
 import type { ImageChoices, WaitSettings } from './parameters';
 import { readImageChoices, readPrompt, readWaitSettings } from './parameters';
-import type { PrepareContext } from './operation';
+import type { DescribedRequest, PrepareContext } from './operation';
 import type { RunContext } from './runContext';
 
 export const description: INodeProperties[] = [
@@ -45,8 +44,8 @@ export async function estimateCostUsd(this: IExecuteFunctions, job: Job): Promis
 }
 
 /** For the Idempotency Key's check. */
-export function describeRequest(job: Job): RequestPreview {
-	return describeImageRequest(GENERATE_IMAGE_ENDPOINT, { prompt: job.prompt, ...job.choices });
+export function describeRequest(job: Job): DescribedRequest {
+	return { request: describeImageRequest(GENERATE_IMAGE_ENDPOINT, { prompt: job.prompt, ...job.choices }), binaries: [] };
 }
 
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {

@@ -1,7 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import type { RecoverySource } from '../helpers/recoveryKey';
 import type { RequestPreview } from '../helpers/requestMatch';
 import type { RunContext } from './runContext';
+
+/** An item's request before anything is sent, and the binaries behind its placeholders (for recovery's key). */
+export interface DescribedRequest {
+	request: RequestPreview;
+	binaries: RecoverySource['binaries'];
+}
 
 /** What every operation's prepare step knows of the execution. */
 export interface PrepareContext {
@@ -28,5 +35,5 @@ export interface OperationModule<Job extends { itemIndex: number }> {
 	 * The model and inputs one prepared item would send, binaries as placeholders: what an earlier task must match
 	 * before its result is reused for the item (helpers/requestMatch.ts). Operations that submit paid tasks have it.
 	 */
-	describeRequest?(job: Job): RequestPreview;
+	describeRequest?(job: Job): DescribedRequest;
 }

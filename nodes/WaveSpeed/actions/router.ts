@@ -2,7 +2,6 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { runPool } from '../helpers/concurrency';
-import type { IdempotencySetting } from '../helpers/idempotency';
 import { runWithIdempotencyKey } from '../helpers/idempotency';
 import { getTaskId } from '../helpers/itemErrors';
 import type { TaskSettings } from '../helpers/taskRun';
@@ -16,14 +15,16 @@ import { asNodeError } from './errorItems';
 import { outcomesToItems, splitAroundWait } from './itemOutcomes';
 import type { ItemOutcome } from './itemOutcomes';
 import { guardSpending } from './moneyGuards';
-import { readIdempotency } from './idempotencyOptions';
+import { readIdempotency, readRecoveryWindowMs } from './idempotencyOptions';
 import type { OperationModule } from './operation';
 import { readMaxConcurrency } from './parameters';
+import { ReusePlan } from './reusePlan';
+import type { ReuseJob } from './reusePlan';
 import { Run } from './runContext';
 import type { TaskLedger } from './taskLedger';
 import { openTaskLedger } from './taskLedger';
 
-type Job = { itemIndex: number; settings?: TaskSettings; idempotency?: IdempotencySetting };
+type Job = ReuseJob & { settings?: TaskSettings };
 
 /**
  * Runs the chosen operation for every item: first every item's parameters and inputs are read and checked (nothing
@@ -50,6 +51,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		: {};
 
 	const run = new Run(ledger, maxConcurrency, this.getExecutionCancelSignal?.(), isToolCall, plan.callbackUrl);
+	const reuse = new ReusePlan(this, operation, prepared.map((entry) => ('job' in entry ? entry.job : undefined)));
 	let firstFailure: { itemIndex: number; error: Error } | undefined;
 	let settled: Awaited<ReturnType<typeof runPool<ItemOutcome>>>;
 	try {
@@ -61,7 +63,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				const job = prepared[itemIndex];
 				if ('error' in job) return job;
 				try {
-					return { item: await runJob(this, handler, job.job, run) };
+					return { item: await runJob(this, handler, job.job, run, reuse) };
 				} catch (error) {
 					if (isSubmitOutcomeUnknown(error)) ledger.get(itemIndex).submitOutcomeUnknown = true;
 					if (!continueOnFail && !firstFailure) {
@@ -99,9 +101,13 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		const waitTillMs = Math.max(...run.awaiting.map((waiting) => waiting.deadlineMs));
 		const state = { version: 1 as const, itemCount: items.length, waiting: run.awaiting, failed, passed, maxConcurrency, waitTillMs };
 		const finished = await startWaiting(this, state);
+		// The wait is saved and survives restarts: its tasks and the passed items' results have reached the workflow.
+		await reuse.markDelivered(deliveredItems(outcomes), ledger);
 		// Shown only while the execution waits (n8n replaces it with the resumed node's output).
 		return [finished ?? outcomesToItems(this, outcomes, items.length)];
 	}
+	// n8n discards a stopped execution's output (returned above as it ended): only a finished node's results are delivered.
+	if (!run.wasExecutionStopped) await reuse.markDelivered(deliveredItems(outcomes), ledger);
 	return [outcomesToItems(this, outcomes, items.length, { waitNote: plan.note, forAgent: run.isToolCall })];
 }
 
@@ -122,9 +128,13 @@ async function prepareAll(
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
 			const job = await handler.prepare.call(ctx, itemIndex, { isToolCall });
-			// Operations that submit paid tasks take the Idempotency Key (helpers/idempotency.ts), checked against the request.
-			const idempotency = handler.holdsTaskSlots ? readIdempotency(ctx, itemIndex) : undefined;
-			if (idempotency && handler.describeRequest) job.idempotency = { ...idempotency, request: handler.describeRequest(job) };
+			// Operations that submit paid tasks take the Idempotency Key, else recover an undelivered result of the same
+			// request (helpers/idempotency.ts); either is checked against the request before it is taken.
+			const described = handler.holdsTaskSlots ? handler.describeRequest?.(job) : undefined;
+			const idempotency = described ? readIdempotency(ctx, itemIndex) : undefined;
+			if (described && idempotency) job.idempotency = { ...idempotency, request: described.request };
+			const recoveryWindowMs = described && !idempotency ? readRecoveryWindowMs(ctx, itemIndex) : 0;
+			if (described && recoveryWindowMs > 0) job.recovery = { windowMs: recoveryWindowMs, described };
 			await assertCallbackUrlReachable(ctx, (job as { settings?: { callbackUrl?: string } }).settings?.callbackUrl, itemIndex);
 			prepared.push({ job });
 		} catch (error) {
@@ -139,7 +149,7 @@ async function prepareAll(
  * One item's work, with what earlier tries of this run left: a finished output is handed out again, a known task is
  * picked up (inside the operation), and a task whose submit reply was lost is never risked again.
  */
-async function runJob(ctx: IExecuteFunctions, handler: OperationModule<Job>, job: Job, run: Run): Promise<INodeExecutionData> {
+async function runJob(ctx: IExecuteFunctions, handler: OperationModule<Job>, job: Job, run: Run, reuse: ReusePlan): Promise<INodeExecutionData> {
 	const record = run.ledger.get(job.itemIndex);
 	if (record.output) return record.output;
 	if (record.submitOutcomeUnknown) {
@@ -156,13 +166,19 @@ async function runJob(ctx: IExecuteFunctions, handler: OperationModule<Job>, job
 	const item = await run.runItem(job.itemIndex, async (context) => {
 		// The lookup is inside the item's Timeout, which counts from the item's start (as its uploads and task do).
 		const lookup = { itemIndex: job.itemIndex, signal: context.signal, deadlineMs: context.startedAtMs + (job.settings?.timeoutMs ?? 0) };
-		// An item whose key was submitted before picks that task up instead of paying again.
-		return await runWithIdempotencyKey(ctx, run.ledger, job.idempotency, context, lookup, async (keyedContext) => await handler.execute.call(ctx, job, keyedContext));
+		// An item whose key (or request, for an undelivered result) was paid for before picks that task up instead.
+		const setting = await reuse.settingFor(job);
+		return await runWithIdempotencyKey(ctx, run.ledger, setting, context, lookup, async (keyedContext) => await handler.execute.call(ctx, job, keyedContext));
 	});
 	// A task handed to a webhook wait has not ended: its submit reply is not the item's result. Kept out of the ledger,
 	// a Retry On Fail try after a failed park picks the task up again (parks again, or finishes it), never outputs it.
 	if (!run.awaiting.some((waiting) => waiting.itemIndex === job.itemIndex)) record.output = item;
 	return item;
+}
+
+/** The items that came out with a result (or a task id), not an error: what a later run must not take again. */
+function deliveredItems(outcomes: ItemOutcome[]): number[] {
+	return outcomes.flatMap((outcome, itemIndex) => ('item' in outcome ? [itemIndex] : []));
 }
 
 /**

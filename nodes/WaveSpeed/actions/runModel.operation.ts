@@ -9,10 +9,9 @@ import { sniffMediaType } from '../helpers/mediaType';
 import type { BinaryMapping } from '../helpers/modelInputs';
 import { BINARY_INPUTS_PARAMETER, EXTRA_INPUTS_PARAMETER, MODEL_INPUTS_PARAMETER, assembleInputs, fillPlaceholders } from '../helpers/modelInputs';
 import { estimateModelCost } from '../helpers/modelPrice';
-import type { RequestPreview } from '../helpers/requestMatch';
 import { getTaskSharing, runTask } from '../helpers/taskRun';
 import { uploadBinaries } from '../helpers/upload';
-import type { PrepareContext } from './operation';
+import type { DescribedRequest, PrepareContext } from './operation';
 import type { WaitSettings } from './parameters';
 import { readWaitSettings } from './parameters';
 import type { RunContext } from './runContext';
@@ -167,8 +166,8 @@ export async function estimateCostUsd(this: IExecuteFunctions, job: Job, signal?
 }
 
 /** For the Idempotency Key's check: the inputs with placeholders where binaries go. */
-export function describeRequest(job: Job): RequestPreview {
-	return { modelId: job.modelId, inputs: job.inputs as IDataObject };
+export function describeRequest(job: Job): DescribedRequest {
+	return { request: { modelId: job.modelId, inputs: job.inputs as IDataObject }, binaries: job.binaries };
 }
 
 export async function execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData> {

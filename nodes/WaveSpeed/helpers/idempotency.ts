@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { isTransferGone } from '../transport/files';
 import { sleepUnlessAborted } from '../transport/sleep';
-import { claimKey, readLinks, recordLink } from './linkStore';
+import { claimKey, isStoreFailure, readLinks, readPayer, recordLink, wasDelivered } from './linkStore';
 import type { LinkReading } from './linkStore';
 import type { EarlierTask, RequestPreview } from './requestMatch';
 import { matchEarlierTask } from './requestMatch';
@@ -13,8 +13,13 @@ import { listRecentTasks } from './taskHistory';
 import { isFailed } from './taskStatus';
 import type { Task } from './types';
 
-/** One item's Idempotency Key, how long a task submitted under it is reused (ms), and what the item would send. */
+/**
+ * How an item may take a task paid for earlier instead of paying again: by the user's Idempotency Key (`key`), or, by
+ * default, by its request itself (`recovery`: a result a crashed or cut-off run paid for and never delivered; the key
+ * is helpers/recoveryKey.ts's). Also how long such a task is taken (ms), and what the item would send.
+ */
 export interface IdempotencySetting {
+	kind: 'key' | 'recovery';
 	key: string;
 	reuseWindowMs: number;
 	/** Checked against the linked task before its result is output as the key's (helpers/requestMatch.ts). */
@@ -28,6 +33,8 @@ const MAX_TASKS_CHECKED = 3;
 interface RunKeys {
 	tasks: Map<string, Promise<string | undefined>>;
 	histories: Map<number, { listing: Promise<RecentTasks>; deadlineMs: number }>;
+	/** Default recovery met a failing store: the rest of the run pays as it always did, with one warning in the log. */
+	recoveryOff?: boolean;
 }
 const runs = new WeakMap<object, RunKeys>();
 
@@ -43,9 +50,9 @@ export interface KeyedContext {
 /** An item's lookup of its key: bounded by its Timeout (counted from the item's start) and its signal. */
 type KeyLookup = { itemIndex: number; signal: AbortSignal; deadlineMs: number };
 
-/** What the lookup found: a task to reuse (and whether this execution submitted it), and why another was not. */
+/** What the lookup found: a task to reuse (whether this execution submitted it, who paid), and why another was not. */
 interface Found {
-	reuse?: { taskId: string; fromThisRun: boolean };
+	reuse?: { taskId: string; fromThisRun: boolean; payerExecutionId?: string };
 	reuseNote?: string;
 }
 
@@ -67,6 +74,7 @@ export async function runWithIdempotencyKey<C extends KeyedContext, T extends { 
 	if (!setting || context.record.taskId) return await work(context);
 	let keys = runs.get(runKey);
 	if (!keys) runs.set(runKey, (keys = { tasks: new Map(), histories: new Map() }));
+	if (setting.kind === 'recovery' && keys.recoveryOff) return await work(context);
 	// Items of one batch with the same key: each waits for the one before it, and takes its task.
 	const earlierInRun = keys.tasks.get(setting.key);
 	let settle: (taskId: string | undefined) => void = () => {};
@@ -75,11 +83,12 @@ export async function runWithIdempotencyKey<C extends KeyedContext, T extends { 
 	let found: Found | undefined;
 	try {
 		const inRun = earlierInRun && (await earlierInRun);
-		found = inRun ? { reuse: { taskId: inRun, fromThisRun: true } } : await findEarlierTask(ctx, keys, setting, lookup);
+		found = inRun ? { reuse: { taskId: inRun, fromThisRun: true } } : setting.kind === 'key' ? await findEarlierTask(ctx, keys, setting, lookup) : await findRecoverable(ctx, keys, setting, lookup);
 	} finally {
 		// A failed lookup sends nothing: the next item with this key looks for itself.
 		if (!found) settle(undefined);
 	}
+	if (setting.kind === 'recovery' && keys.recoveryOff) return await work(context);
 	let reuseNote = found.reuseNote;
 	if (found.reuse) {
 		const { taskId, fromThisRun } = found.reuse;
@@ -94,7 +103,9 @@ export async function runWithIdempotencyKey<C extends KeyedContext, T extends { 
 		);
 		if ('item' in reused) {
 			const note = polled ? { reuseNote: 'Polled: another execution submitted this task, and WaveSpeed calls back only that execution' } : {};
-			return { ...reused.item, json: { ...reused.item.json, reused: true, ...note } };
+			const { payerExecutionId } = found.reuse;
+			const label = setting.kind === 'key' ? { reused: true } : { recovered: true, ...(payerExecutionId ? { recoveredFromExecution: payerExecutionId } : {}) };
+			return { ...reused.item, json: { ...reused.item.json, ...label, ...note } };
 		}
 		if (!isTransferGone(reused.error)) throw reused.error;
 		// The result files are gone (WaveSpeed's retention): pay for a new task rather than fail the key for good.
@@ -109,7 +120,7 @@ export async function runWithIdempotencyKey<C extends KeyedContext, T extends { 
 			await context.onSubmitted(taskId);
 			settle(taskId);
 			// Awaited by the item before it waits for the task: a later execution finds the key at once.
-			recording ??= recordLink(ctx, setting.key, taskId, lookup.itemIndex);
+			recording ??= recordLink(ctx, setting.key, taskId, lookup.itemIndex, setting.kind === 'recovery' ? ctx.getExecutionId() : undefined);
 			await recording;
 		},
 	};
@@ -124,20 +135,72 @@ export async function runWithIdempotencyKey<C extends KeyedContext, T extends { 
 
 /** The newest task linked to the key inside the window that is proven to be this item's request, unless it failed. */
 async function findEarlierTask(ctx: IExecuteFunctions, keys: RunKeys, setting: IdempotencySetting, lookup: KeyLookup): Promise<Found> {
-	// Never submitted by this node: no history to read (the common case costs one store call).
-	if (await claimKey(ctx, setting.key, lookup.itemIndex)) return {};
-
-	const recent = await getRecentTasks(ctx, keys, setting, lookup);
-	// Only tasks of this item's model can be its answer: fewer probes, and none for another model's tasks.
-	const candidates = recent.entries.filter((entry) => entry.model === undefined || entry.model === setting.request.modelId);
-	const readings = await readLinks(ctx, setting.key, candidates.map((entry) => entry.id), lookup.itemIndex);
-	const linked = candidates.filter((entry) => readings.get(entry.id) !== 'none').sort((a, b) => (b.createdAtMs ?? 0) - (a.createdAtMs ?? 0));
+	const found = await findLinkedTasks(ctx, keys, setting, lookup);
+	if (!found) return {};
+	const { recent, linked, readings } = found;
 	if (linked.length === 0 && !recent.complete) {
 		throw new NodeOperationError(ctx.getNode(), `Idempotency Key "${setting.key}" was submitted before, and its task could not be looked up`, {
 			itemIndex: lookup.itemIndex,
 			description: `Your WaveSpeed account has more than ${recent.entries.length} tasks inside the Reuse Window; this node reads that many at most. Nothing was submitted for this item. Lower "Reuse Window (Hours)", or change the key to pay for a new task.`,
 		});
 	}
+	const verdict = await findProvenTask(ctx, setting, lookup, linked, readings);
+	if ('task' in verdict) return isFailed(verdict.task.status) ? {} : { reuse: { taskId: verdict.task.id, fromThisRun: false } };
+	return verdict.rejected ? { reuseNote: `Not reused: a task linked to Idempotency Key "${setting.key}" was not proven to be this item's (${verdict.rejected}). A new task was submitted.` } : {};
+}
+
+/**
+ * Default recovery: the newest task this exact request paid for in the window whose result never reached the
+ * workflow (a crash, a redeploy, a node that failed after it was paid). Never fails the item: on any trouble (no
+ * store, an outage, a history too long) the item pays as it would have, and n8n's log says why.
+ */
+async function findRecoverable(ctx: IExecuteFunctions, keys: RunKeys, setting: IdempotencySetting, lookup: KeyLookup): Promise<Found> {
+	try {
+		const found = await findLinkedTasks(ctx, keys, setting, lookup);
+		if (!found) return {};
+		const verdict = await findProvenTask(ctx, setting, lookup, found.linked, found.readings);
+		if (!('task' in verdict) || isFailed(verdict.task.status)) return {};
+		// A result that reached the workflow is not taken again: running the same request on purpose pays for a new one.
+		if (await wasDelivered(ctx, setting.key, verdict.task.id, lookup.itemIndex)) return {};
+		const payerExecutionId = await readPayer(ctx, setting.key, verdict.task.id, lookup.itemIndex).catch(() => undefined);
+		return { reuse: { taskId: verdict.task.id, fromThisRun: false, payerExecutionId } };
+	} catch (error) {
+		if (keys.recoveryOff) return {};
+		const storeBroken = isStoreFailure(error);
+		keys.recoveryOff = storeBroken;
+		const scope = storeBroken ? 'items of this run' : `item ${lookup.itemIndex}`;
+		ctx.logger.warn(`WaveSpeed: ${scope} could not look for an undelivered result of the same request, so they pay for new tasks: ${(error as Error).message}`, {
+			itemIndex: lookup.itemIndex,
+		});
+		return {};
+	}
+}
+
+/**
+ * The tasks of the window the store links to the key, newest first; undefined when the key was never given before
+ * (the common case costs one store call and no history).
+ */
+async function findLinkedTasks(ctx: IExecuteFunctions, keys: RunKeys, setting: IdempotencySetting, lookup: KeyLookup) {
+	if (await claimKey(ctx, setting.key, lookup.itemIndex)) return undefined;
+	const recent = await getRecentTasks(ctx, keys, setting, lookup);
+	// Only tasks of this item's model can be its answer: fewer probes, and none for another model's tasks.
+	const candidates = recent.entries.filter((entry) => entry.model === undefined || entry.model === setting.request.modelId);
+	const readings = await readLinks(ctx, setting.key, candidates.map((entry) => entry.id), lookup.itemIndex);
+	const linked = candidates.filter((entry) => readings.get(entry.id) !== 'none').sort((a, b) => (b.createdAtMs ?? 0) - (a.createdAtMs ?? 0));
+	return { recent, linked, readings };
+}
+
+/**
+ * The newest linked task that WaveSpeed proves to be this item's request (helpers/requestMatch.ts; strict for a
+ * tainted link), or the first reason one was not.
+ */
+async function findProvenTask(
+	ctx: IExecuteFunctions,
+	setting: IdempotencySetting,
+	lookup: KeyLookup,
+	linked: HistoryEntry[],
+	readings: Map<string, LinkReading>,
+): Promise<{ task: Task } | { rejected?: string }> {
 	const rejected: string[] = [];
 	let fetched = 0;
 	for (const entry of linked) {
@@ -156,16 +219,10 @@ async function findEarlierTask(ctx: IExecuteFunctions, keys: RunKeys, setting: I
 		}
 		const task = await fetchTask(ctx, entry.id, lookup.itemIndex, lookup.signal, lookup.deadlineMs);
 		const verdict = matchEarlierTask(setting.request, describeEarlier(entry, task), strict);
-		if (!verdict.matches) {
-			rejected.push(verdict.reason);
-			continue;
-		}
-		// The key's newest task failed: a new one is submitted, as the user would by hand.
-		if (isFailed(task.status)) return {};
-		return { reuse: { taskId: task.id, fromThisRun: false } };
+		if (verdict.matches) return { task };
+		rejected.push(verdict.reason);
 	}
-	if (rejected.length === 0) return {};
-	return { reuseNote: `Not reused: a task linked to Idempotency Key "${setting.key}" was not proven to be this item's (${rejected[0]}). A new task was submitted.` };
+	return { rejected: rejected[0] };
 }
 
 function describeEarlier(entry: HistoryEntry, task: Task): EarlierTask {

@@ -24,6 +24,8 @@ const PROBE_CHUNK = 250;
 const claimedValue = (key: string) => JSON.stringify(['wavespeed-key', key]);
 const linkValue = (key: string, taskId: string) => JSON.stringify(['wavespeed-link', key, taskId]);
 const probeValue = (key: string, taskId: string) => JSON.stringify(['wavespeed-probe', key, taskId]);
+const deliveredValue = (key: string, taskId: string) => JSON.stringify(['wavespeed-delivered', key, taskId]);
+const payerValue = (key: string, taskId: string, position: number, symbol: string) => JSON.stringify(['wavespeed-payer', key, taskId, position, symbol]);
 
 /** `linked`: written by a submitter. `tainted`: a link or a leftover, cannot tell. `none`: not this key's. */
 export type LinkReading = 'linked' | 'tainted' | 'none';
@@ -35,8 +37,12 @@ export type LinkReading = 'linked' | 'tainted' | 'none';
  */
 const storeQueues = new Map<string, Promise<void>>();
 
+function getRowKey(ctx: IExecuteFunctions): string {
+	return `${ctx.getWorkflow().id ?? ''}|${ctx.getNode().id}`;
+}
+
 async function inStoreQueue<T>(ctx: IExecuteFunctions, use: () => Promise<T>): Promise<T> {
-	const row = `${ctx.getWorkflow().id ?? ''}|${ctx.getNode().id}`;
+	const row = getRowKey(ctx);
 	const result = (storeQueues.get(row) ?? Promise.resolve()).then(use);
 	const tail = result.then(
 		() => undefined,
@@ -57,11 +63,43 @@ async function useStore<T>(ctx: IExecuteFunctions, call: () => Promise<T>): Prom
 	return await inStoreQueue(ctx, async () => await call().catch(async () => await call()));
 }
 
+/**
+ * Values recorded by the items of a batch while another store call runs go out together in the next call: a batch of
+ * 1,000 items makes a few store calls, not thousands (each reads and writes the node's whole row).
+ */
+interface PendingRecord {
+	values: string[];
+	done: Promise<Set<string>>;
+}
+const pendingRecords = new Map<string, PendingRecord>();
+
+/** Records the values; resolves to those the store knew before. Coalesced per row (see PendingRecord). */
+async function recordCoalesced(ctx: IExecuteFunctions, values: string[], itemIndex: number): Promise<Set<string>> {
+	const store = getStore(ctx, itemIndex);
+	const row = getRowKey(ctx);
+	let pending = pendingRecords.get(row);
+	if (!pending) {
+		const batch: string[] = [];
+		const done = inStoreQueue(ctx, async () => {
+			// From here on, new values wait for the next call.
+			pendingRecords.delete(row);
+			const unique = [...new Set(batch)];
+			const answer = await store.checkProcessedAndRecord(unique, SCOPE, STORE_OPTIONS).catch(async () => await store.checkProcessedAndRecord(unique, SCOPE, STORE_OPTIONS));
+			return new Set(answer.processed.map(String));
+		});
+		pending = { values: batch, done };
+		pendingRecords.set(row, pending);
+	}
+	pending.values.push(...values);
+	return await pending.done;
+}
+
 /** True the first time this node is given the key: nothing was ever submitted under it, no history to read. */
 export async function claimKey(ctx: IExecuteFunctions, key: string, itemIndex: number): Promise<boolean> {
-	const store = getStore(ctx, itemIndex);
-	const answer = await callStore(ctx, itemIndex, async () => await store.checkProcessedAndRecord([claimedValue(key)], SCOPE, STORE_OPTIONS));
-	return answer.new.length > 0;
+	const known = await recordCoalesced(ctx, [claimedValue(key)], itemIndex).catch((error: Error) => {
+		throw storeFailed(ctx, itemIndex, error);
+	});
+	return !known.has(claimedValue(key));
 }
 
 /**
@@ -94,22 +132,82 @@ export async function readLinks(ctx: IExecuteFunctions, key: string, taskIds: st
 }
 
 /**
- * Links the key to its new task. The task is paid for already: a store failure is logged, never thrown (the item
- * keeps its result). Another process (a worker) writing the row at the same moment can overwrite our entries (see
- * inStoreQueue): they are written a second time, which re-adds whatever was lost.
+ * Links the key to its new task (and, for a recovered result's label, the execution that paid). The task is paid for
+ * already: a store failure is logged, never thrown (the item keeps its result). Another process (a worker) writing
+ * the row at the same moment can overwrite our entries (see inStoreQueue): they are written a second time, which
+ * re-adds whatever was lost.
  */
-export async function recordLink(ctx: IExecuteFunctions, key: string, taskId: string, itemIndex: number): Promise<void> {
-	const values = [linkValue(key, taskId), claimedValue(key)];
+export async function recordLink(ctx: IExecuteFunctions, key: string, taskId: string, itemIndex: number, payerExecutionId?: string): Promise<void> {
+	const values = [linkValue(key, taskId), claimedValue(key), ...payerValues(key, taskId, payerExecutionId)];
 	try {
-		const store = getStore(ctx, itemIndex);
-		await useStore(ctx, async () => await store.checkProcessedAndRecord(values, SCOPE, STORE_OPTIONS));
-		await useStore(ctx, async () => await store.checkProcessedAndRecord(values, SCOPE, STORE_OPTIONS));
+		await recordCoalesced(ctx, values, itemIndex);
+		await recordCoalesced(ctx, values, itemIndex);
 	} catch (error) {
 		ctx.logger.warn(
-			`WaveSpeed task ${taskId} (item ${itemIndex}) was submitted, but its Idempotency Key "${key}" could not be recorded: ${(error as Error).message}. A later run with this key will pay for a new task.`,
+			`WaveSpeed task ${taskId} (item ${itemIndex}) was submitted, but ${describeKey(key)} could not be recorded: ${(error as Error).message}. A later run with this key will pay for a new task.`,
 			{ itemIndex, taskId },
 		);
 	}
+}
+
+/**
+ * Whether the task's result reached the workflow (markDelivered). Asked by recording the mark and removing it again
+ * when it was new: a mark a failed removal leaves reads as "delivered", and the item pays anew (never a wrong reuse).
+ */
+export async function wasDelivered(ctx: IExecuteFunctions, key: string, taskId: string, itemIndex: number): Promise<boolean> {
+	const store = getStore(ctx, itemIndex);
+	const value = deliveredValue(key, taskId);
+	const answer = await callStore(ctx, itemIndex, async () => await store.checkProcessedAndRecord([value], SCOPE, STORE_OPTIONS));
+	if (answer.processed.length > 0) return true;
+	await callStore(ctx, itemIndex, async () => await store.removeProcessed([value], SCOPE, STORE_OPTIONS));
+	return false;
+}
+
+/** The results that reached the workflow: a later run of the same request pays for a new task instead of taking them. */
+export async function markDelivered(ctx: IExecuteFunctions, delivered: Array<{ key: string; taskId: string; itemIndex: number }>): Promise<void> {
+	if (delivered.length === 0) return;
+	try {
+		await recordCoalesced(ctx, delivered.map(({ key, taskId }) => deliveredValue(key, taskId)), delivered[0].itemIndex);
+	} catch (error) {
+		ctx.logger.warn(
+			`WaveSpeed: ${delivered.length} delivered result(s) could not be marked as delivered: ${(error as Error).message}. A later run of the same request may get them again (recovered) instead of paying for new ones.`,
+		);
+	}
+}
+
+/** Execution ids n8n gives (digits) are written a digit a value; another form is not kept. */
+const MAX_PAYER_DIGITS = 15;
+const PAYER_SYMBOLS = [...'0123456789', 'end'];
+
+function payerValues(key: string, taskId: string, executionId: string | undefined): string[] {
+	if (!executionId || !/^\d+$/.test(executionId) || executionId.length > MAX_PAYER_DIGITS) return [];
+	return [...executionId, 'end'].map((symbol, position) => payerValue(key, taskId, position, symbol));
+}
+
+/**
+ * The execution that paid for the task (recordLink), read a digit at a time: each position is asked for every symbol
+ * at once, and the ones the store did not know are removed again. Exactly one known symbol per position spells the
+ * id; anything else (a leftover, nothing recorded) gives undefined. A label only: never used to decide a reuse.
+ */
+export async function readPayer(ctx: IExecuteFunctions, key: string, taskId: string, itemIndex: number): Promise<string | undefined> {
+	const store = getStore(ctx, itemIndex);
+	const values = Array.from({ length: MAX_PAYER_DIGITS + 1 }, (_, position) => PAYER_SYMBOLS.map((symbol) => payerValue(key, taskId, position, symbol))).flat();
+	const answer = await callStore(ctx, itemIndex, async () => await store.checkProcessedAndRecord(values, SCOPE, { ...STORE_OPTIONS, maxEntries: MAX_ENTRIES + values.length }));
+	if (answer.new.length > 0) await callStore(ctx, itemIndex, async () => await store.removeProcessed(answer.new, SCOPE, STORE_OPTIONS));
+	const known = new Set(answer.processed.map(String));
+	let digits = '';
+	for (let position = 0; position <= MAX_PAYER_DIGITS; position++) {
+		const symbols = PAYER_SYMBOLS.filter((symbol) => known.has(payerValue(key, taskId, position, symbol)));
+		if (symbols.length !== 1) return undefined;
+		if (symbols[0] === 'end') return digits || undefined;
+		digits += symbols[0];
+	}
+	return undefined;
+}
+
+/** How a key is named in n8n's log: the user's Idempotency Key, or the request's recovery key (helpers/recoveryKey.ts). */
+function describeKey(key: string): string {
+	return key.startsWith('recover:') ? 'its request (for recovery after a crash)' : `its Idempotency Key "${key}"`;
 }
 
 function getStore(ctx: IExecuteFunctions, itemIndex: number): DeduplicationHelperFunctions {
@@ -127,9 +225,21 @@ async function callStore<T>(ctx: IExecuteFunctions, itemIndex: number, use: () =
 	try {
 		return await useStore(ctx, use);
 	} catch (error) {
-		throw new NodeOperationError(ctx.getNode(), `Idempotency Key: n8n's deduplication store failed: ${(error as Error).message}`, {
-			itemIndex,
-			description: 'Nothing was submitted for this item. The store belongs to a saved workflow: save a new workflow before running it with a key.',
-		});
+		throw storeFailed(ctx, itemIndex, error as Error);
 	}
+}
+
+function storeFailed(ctx: IExecuteFunctions, itemIndex: number, error: Error): NodeOperationError {
+	if (error instanceof NodeOperationError) return error;
+	const failure = new NodeOperationError(ctx.getNode(), `Idempotency Key: n8n's deduplication store failed: ${error.message}`, {
+		itemIndex,
+		description: 'Nothing was submitted for this item. The store belongs to a saved workflow: save a new workflow before running it with a key.',
+	});
+	failure.context.storeFailure = true;
+	return failure;
+}
+
+/** The store itself failed (not the history or WaveSpeed): its other calls of this run are likely to fail too. */
+export function isStoreFailure(error: unknown): boolean {
+	return (error as { context?: { storeFailure?: unknown } } | undefined)?.context?.storeFailure === true;
 }
