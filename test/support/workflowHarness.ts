@@ -194,6 +194,8 @@ export type WorkflowJson = Pick<IWorkflowBase, 'nodes' | 'connections'>;
 
 export interface WorkflowResult {
 	run: IRun;
+	/** The id n8n's executor ran under (`$execution.id`). */
+	executionId: string;
 	/** A node's first output in its first run; throws the node's (or workflow's) error if it has none. */
 	output(nodeName: string): INodeExecutionData[];
 }
@@ -242,6 +244,7 @@ export function createWorkflowHarness(binaryMode: BinaryMode, credentials: { api
 		const done = running.then(
 			(result): WorkflowResult => ({
 				run: result,
+				executionId,
 				output(nodeName) {
 					const task = result.data.resultData.runData[nodeName]?.[0];
 					if (!task?.data) throw task?.error ?? result.data.resultData.error ?? new Error(`"${nodeName}" did not run`);
