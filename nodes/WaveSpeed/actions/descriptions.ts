@@ -145,7 +145,7 @@ export const optionsProperty: INodeProperties = {
 			typeOptions: { minValue: 0, numberPrecision: 2 },
 			placeholder: 'e.g. 5',
 			description:
-				"Send nothing when the batch's estimated cost is above this. The estimate: GPT Image 2's estimated price table; Run Model: WaveSpeed's price quote, else its catalogue price; a Run Model item with no price known stops the run while a cap is set. Empty: no cap. Read from the first item only: it applies to the whole batch.",
+				"Send nothing when the batch's estimated cost is above this. The estimate is WaveSpeed's free price quote (asked once per model and inputs, at most 15 s for the whole batch); where it gives none: GPT Image 2's price table, or for Run Model the catalogue's base price. A Run Model item with no price known stops the run while a cap is set. Empty: no cap. Read from the first item only: it applies to the whole batch.",
 			displayOptions: { show: { '/operation': TASK_OPERATIONS } },
 		},
 		{

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { BinaryImage } from '../helpers/imageInputs';
@@ -17,7 +17,7 @@ import { parameterError } from '../helpers/itemErrors';
 import { AUTO_ASPECT_RATIO, EDIT_IMAGE_ENDPOINT, isOneOf } from '../helpers/model';
 import { uploadBinaries } from '../helpers/upload';
 import { aspectRatioProperty, promptProperty } from './descriptions';
-import type { DescribedRequest, PrepareContext } from './operation';
+import type { DescribedRequest, EstimateCall, PrepareContext } from './operation';
 import type { ImageChoices, WaitSettings } from './parameters';
 import { readImageChoices, readPrompt, readText, readTextOrList, readWaitSettings } from './parameters';
 import type { RunContext } from './runContext';
@@ -110,11 +110,10 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 	return { itemIndex, prompt, binaryImages, imageUrls, choices, settings };
 }
 
-/** For the money guards, before anything is sent: WaveSpeed's quote, else the price table. */
-export async function estimateCostUsd(this: IExecuteFunctions, job: Job): Promise<number | undefined> {
-	const deadlineMs = Date.now() + job.settings.timeoutMs;
-	const cost = await estimateImageTaskCost(this, { endpoint: EDIT_IMAGE_ENDPOINT, prompt: job.prompt, images: job.imageUrls, ...job.choices, itemIndex: job.itemIndex, deadlineMs });
-	return typeof cost.estimatedCostUsd === 'number' ? cost.estimatedCostUsd : undefined;
+/** For the money guards, before anything is sent: WaveSpeed's quote, else the price table (labelled so). */
+export async function estimateCost(this: IExecuteFunctions, job: Job, call: EstimateCall): Promise<IDataObject> {
+	const deadlineMs = Math.min(call.deadlineMs, Date.now() + job.settings.timeoutMs);
+	return await estimateImageTaskCost(this, { endpoint: EDIT_IMAGE_ENDPOINT, prompt: job.prompt, images: job.imageUrls, ...job.choices, itemIndex: job.itemIndex, deadlineMs });
 }
 
 /** For the Idempotency Key's check: the request, the binaries as placeholders (their URLs differ at every upload). */

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { describeImageRequest, estimateImageTaskCost, runImageTask } from '../helpers/imageTask';
 import { getTaskSharing } from '../helpers/taskRun';
@@ -6,7 +6,7 @@ import { DEFAULT_GENERATE_ASPECT_RATIO, GENERATE_IMAGE_ENDPOINT } from '../helpe
 import { aspectRatioProperty, promptProperty } from './descriptions';
 import type { ImageChoices, WaitSettings } from './parameters';
 import { readImageChoices, readPrompt, readWaitSettings } from './parameters';
-import type { DescribedRequest, PrepareContext } from './operation';
+import type { DescribedRequest, EstimateCall, PrepareContext } from './operation';
 import type { RunContext } from './runContext';
 
 export const description: INodeProperties[] = [
@@ -36,11 +36,10 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 	};
 }
 
-/** For the money guards, before anything is sent: WaveSpeed's quote, else the price table. */
-export async function estimateCostUsd(this: IExecuteFunctions, job: Job): Promise<number | undefined> {
-	const deadlineMs = Date.now() + job.settings.timeoutMs;
-	const cost = await estimateImageTaskCost(this, { endpoint: GENERATE_IMAGE_ENDPOINT, prompt: job.prompt, ...job.choices, itemIndex: job.itemIndex, deadlineMs });
-	return typeof cost.estimatedCostUsd === 'number' ? cost.estimatedCostUsd : undefined;
+/** For the money guards, before anything is sent: WaveSpeed's quote, else the price table (labelled so). */
+export async function estimateCost(this: IExecuteFunctions, job: Job, call: EstimateCall): Promise<IDataObject> {
+	const deadlineMs = Math.min(call.deadlineMs, Date.now() + job.settings.timeoutMs);
+	return await estimateImageTaskCost(this, { endpoint: GENERATE_IMAGE_ENDPOINT, prompt: job.prompt, ...job.choices, itemIndex: job.itemIndex, deadlineMs });
 }
 
 /** For the Idempotency Key's check. */

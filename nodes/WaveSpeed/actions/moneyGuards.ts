@@ -1,14 +1,14 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { BatchEstimate, ItemEstimate } from '../helpers/budget';
-import { describeBalanceRefusal, describeCapRefusal, sumEstimates } from '../helpers/budget';
-import { runPool } from '../helpers/concurrency';
+import { describeBalanceRefusal, describeCapRefusal, describeUnquoted, readBalanceUsd, sumEstimates } from '../helpers/budget';
 import { parameterError } from '../helpers/itemErrors';
 import { BALANCE_ENDPOINT } from '../helpers/model';
+import { QUOTE_WAIT_MS } from '../helpers/modelPrice';
 import { apiRequest } from '../transport';
 import type { OperationModule } from './operation';
-import { readBoolean, readMaxConcurrency, readNumber } from './parameters';
+import { readBoolean, readNumber } from './parameters';
 import type { TaskLedger } from './taskLedger';
 
 /**
@@ -35,7 +35,7 @@ export async function guardSpending<Job extends { itemIndex: number }>(
 	ledger: TaskLedger,
 	continueOnFail: boolean,
 ): Promise<void> {
-	const estimateItem = handler.estimateCostUsd;
+	const estimateItem = handler.estimateCost;
 	if (!estimateItem) return;
 	const options = readMoneyOptions(ctx);
 	if (options.maxCostUsd === undefined && !options.checkBalance) return;
@@ -44,12 +44,22 @@ export async function guardSpending<Job extends { itemIndex: number }>(
 	if (jobs.length === 0) return;
 
 	const signal = ctx.getExecutionCancelSignal?.();
-	const settled = await runPool(jobs.length, readMaxConcurrency(ctx), async (index) => await estimateItem.call(ctx, jobs[index], signal));
+	// Every item's estimate at once, with one wait for the whole batch (each item's Timeout, where shorter, bounds its
+	// own): a quote is asked once per model and priced inputs in the run, and a quote route that gives no answer is not
+	// asked again (helpers/modelPrice.ts). What did not answer in time is estimated without it, and labelled so.
+	const call = { signal, deadlineMs: Date.now() + QUOTE_WAIT_MS };
+	const costs = await Promise.all(jobs.map(async (job) => await estimateItem.call(ctx, job, call).catch((): IDataObject => ({}))));
 	const estimates: ItemEstimate[] = jobs.map((job, index) => {
-		const result = settled[index];
-		return { itemIndex: job.itemIndex, costUsd: result?.status === 'fulfilled' ? result.value : undefined };
+		const { estimatedCostUsd, costNote } = costs[index] ?? {};
+		return {
+			itemIndex: job.itemIndex,
+			costUsd: typeof estimatedCostUsd === 'number' ? estimatedCostUsd : undefined,
+			...(typeof costNote === 'string' ? { note: costNote } : {}),
+		};
 	});
 	const batch = sumEstimates(estimates);
+	const unquoted = describeUnquoted(batch);
+	if (unquoted) ctx.logger.warn(`WaveSpeed: the money guards estimated ${unquoted}`);
 
 	const refusal =
 		(options.maxCostUsd !== undefined ? describeCapRefusal(batch, options.maxCostUsd) : undefined) ??
@@ -68,11 +78,16 @@ function isNewTask(ledger: TaskLedger, itemIndex: number): boolean {
 
 /**
  * One free GET of the balance. A balance that cannot be read does not stop the batch (a warning is logged): WaveSpeed
- * still refuses a task the balance cannot pay, and that refusal stops the rest of the run.
+ * still refuses a task the balance cannot pay, and that refusal stops the rest of the run. A balance sent as text
+ * ("12.50") is read as the number it says.
  */
 async function checkBalance(ctx: IExecuteFunctions, batch: BatchEstimate, signal: AbortSignal | undefined) {
 	if (batch.totalUsd <= 0) return undefined;
-	const balanceUsd = await apiRequest<{ balance?: unknown }>(ctx, {
+	const notChecked = (why: string) => {
+		ctx.logger.warn(`WaveSpeed: the balance could not be read before the run, so it was not checked: ${why}`);
+		return undefined;
+	};
+	const balanceUsd = await apiRequest<{ balance?: unknown } | null>(ctx, {
 		method: 'GET',
 		path: BALANCE_ENDPOINT,
 		kind: 'read',
@@ -80,13 +95,16 @@ async function checkBalance(ctx: IExecuteFunctions, batch: BatchEstimate, signal
 		signal,
 		deadlineMs: Date.now() + BALANCE_WAIT_MS,
 	}).then(
-		(data) => (typeof data?.balance === 'number' && Number.isFinite(data.balance) ? data.balance : undefined),
-		(error: Error) => {
-			ctx.logger.warn(`WaveSpeed: the balance could not be read before the run, so it was not checked: ${error.message}`);
-			return undefined;
-		},
+		(data) => readBalanceUsd(data?.balance) ?? notChecked(`the reply's balance is ${describeValue(data?.balance)}, not an amount`),
+		(error: Error) => notChecked(error.message),
 	);
 	return balanceUsd === undefined ? undefined : describeBalanceRefusal(batch, balanceUsd);
+}
+
+function describeValue(value: unknown): string {
+	if (value === undefined) return 'missing';
+	const text = JSON.stringify(value) ?? String(value);
+	return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** Max Cost per Run and Check Balance First, from the first item: they apply to the whole batch. */

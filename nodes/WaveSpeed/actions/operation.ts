@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { RecoverySource } from '../helpers/recoveryKey';
 import type { RequestPreview } from '../helpers/requestMatch';
@@ -15,6 +15,13 @@ export interface PrepareContext {
 	isToolCall: boolean;
 }
 
+/** How long the money guards wait for an item's estimate: one deadline for the whole batch. */
+export interface EstimateCall {
+	signal?: AbortSignal;
+	/** The batch's one wait (epoch ms); the item's own Timeout, where shorter, bounds its estimate too. */
+	deadlineMs: number;
+}
+
 /**
  * Every operation comes in two halves. `prepare` reads and checks one item's parameters and inputs and sends nothing;
  * the router runs it for the whole batch first, so bad input anywhere costs nothing. `execute` does the work for one
@@ -27,10 +34,12 @@ export interface OperationModule<Job extends { itemIndex: number }> {
 	prepare(this: IExecuteFunctions, itemIndex: number, context: PrepareContext): Promise<Job>;
 	execute(this: IExecuteFunctions, job: Job, run: RunContext): Promise<INodeExecutionData>;
 	/**
-	 * What one prepared item's new task is estimated to cost in USD (undefined: no price known), for the money guards
-	 * (actions/moneyGuards.ts). Only operations that submit paid tasks have it. May ask WaveSpeed's free price quote.
+	 * What one prepared item's new task is estimated to cost, as the cost fields its output will carry
+	 * (`estimatedCostUsd`, absent when no price is known; `costSource`; `costNote`), for the money guards
+	 * (actions/moneyGuards.ts). Only operations that submit paid tasks have it. May ask WaveSpeed's free price quote
+	 * (helpers/modelPrice.ts: once per node run for the same model and priced inputs); never throws.
 	 */
-	estimateCostUsd?(this: IExecuteFunctions, job: Job, signal?: AbortSignal): Promise<number | undefined>;
+	estimateCost?(this: IExecuteFunctions, job: Job, call: EstimateCall): Promise<IDataObject>;
 	/**
 	 * The model and inputs one prepared item would send, binaries as placeholders: what an earlier task must match
 	 * before its result is reused for the item (helpers/requestMatch.ts). Operations that submit paid tasks have it.

@@ -11,7 +11,7 @@ import { BINARY_INPUTS_PARAMETER, EXTRA_INPUTS_PARAMETER, MODEL_INPUTS_PARAMETER
 import { estimateModelCost } from '../helpers/modelPrice';
 import { getTaskSharing, runTask } from '../helpers/taskRun';
 import { uploadBinaries } from '../helpers/upload';
-import type { DescribedRequest, PrepareContext } from './operation';
+import type { DescribedRequest, EstimateCall, PrepareContext } from './operation';
 import type { WaitSettings } from './parameters';
 import { readWaitSettings } from './parameters';
 import type { RunContext } from './runContext';
@@ -155,14 +155,18 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number, contex
 }
 
 /**
- * The quote for the item's inputs, else the catalogue's base price (helpers/modelPrice.ts). Binaries are still
- * placeholders here: a quote that cannot price them leaves the catalogue's price.
+ * The quote for the item's inputs, else the catalogue's base price (helpers/modelPrice.ts: once per node run for the
+ * same model and inputs). Binaries are still placeholders here: a quote that cannot price them leaves the catalogue's
+ * price.
  */
-export async function estimateCostUsd(this: IExecuteFunctions, job: Job, signal?: AbortSignal): Promise<number | undefined> {
-	const call = { itemIndex: job.itemIndex, signal, deadlineMs: Date.now() + job.settings.timeoutMs };
-	job.estimatedCost = await estimateModelCost(this, { modelId: job.modelId, basePriceUsd: job.basePriceUsd }, job.inputs as IDataObject, call);
-	const usd = job.estimatedCost.estimatedCostUsd;
-	return typeof usd === 'number' ? usd : undefined;
+export async function estimateCost(this: IExecuteFunctions, job: Job, call: EstimateCall): Promise<IDataObject> {
+	const deadlineMs = Math.min(call.deadlineMs, Date.now() + job.settings.timeoutMs);
+	job.estimatedCost = await estimateModelCost(this, { modelId: job.modelId, basePriceUsd: job.basePriceUsd }, job.inputs as IDataObject, {
+		itemIndex: job.itemIndex,
+		signal: call.signal,
+		deadlineMs,
+	});
+	return job.estimatedCost;
 }
 
 /** For the Idempotency Key's check: the inputs with placeholders where binaries go. */
@@ -177,15 +181,16 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 	// A task an earlier try paid for is picked up as it is: its files were uploaded then.
 	const uploadedUrls = run.record.taskId ? [] : await uploadBinaries(this, run.uploads, job.binaries, itemIndex, run.signal, deadlineMs);
 	const request = fillPlaceholders(job.inputs, uploadedUrls) as IDataObject;
-	// Quoted once before anything was sent (money guards) for exactly these inputs: not asked again.
+	// Quoted once before anything was sent (money guards) for exactly these inputs: not asked again. Otherwise asked
+	// (once per run for the same inputs) while the task is submitted and runs: it adds no time to the item.
 	const quotedAsSent = job.estimatedCost && job.binaries.length === 0 ? job.estimatedCost : undefined;
-	const cost = quotedAsSent ?? (await estimateModelCost(this, { modelId, basePriceUsd: job.basePriceUsd }, request, { itemIndex, signal: run.signal, deadlineMs }));
+	const cost = quotedAsSent ? Promise.resolve(quotedAsSent) : estimateModelCost(this, { modelId, basePriceUsd: job.basePriceUsd }, request, { itemIndex, signal: run.signal, deadlineMs });
 	// Carried with the cost, so it reaches the output however the item waits (poll, webhook, not at all).
 	const checked = job.uncheckedBecause ? { inputsChecked: false, inputsNote: `Inputs sent as given, not checked against a schema: ${job.uncheckedBecause}` } : { inputsChecked: true };
 	return await runTask(this, {
 		endpoint: getModelEndpoint(modelId),
 		request,
-		cost: { ...cost, ...checked },
+		cost: cost.then((fields) => ({ ...fields, ...checked })),
 		durationKind: modelId,
 		media: 'any',
 		settings: job.settings,

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE, NO_DEADLINE, apiRequest } from '../transport';
+import { CREDENTIAL_TYPE, apiRequest } from '../transport';
 import type { ApiContext } from '../transport';
 import type { RequestSchema } from './requestSchema';
 import { parseRequestSchema } from './requestSchema';
@@ -19,6 +19,11 @@ export const MODELS_PATH = '/api/v3/models';
 export const EDITOR_CACHE_MS = 5 * 60_000;
 /** A run waits at most this long for the catalogue (and never past the item's Timeout) before it goes on without. */
 export const RUN_CATALOGUE_WAIT_MS = 20_000;
+/**
+ * The editor's model list and inputs form wait at most this long: a catalogue that never answers would otherwise
+ * keep the list spinning for as long as the retries last (minutes). Its error says so, and the next open asks again.
+ */
+export const EDITOR_CATALOGUE_WAIT_MS = 20_000;
 
 export interface CatalogueModel {
 	modelId: string;
@@ -75,13 +80,17 @@ export function describeCatalogueFailure(error: unknown): string {
 	return message.startsWith('WaveSpeed ') ? `WaveSpeed's model catalogue ${message.slice('WaveSpeed '.length)}` : `WaveSpeed's model catalogue could not be read: ${message}`;
 }
 
-/** The catalogue, or an error (with the transport's type and HTTP status) whose message names the catalogue. */
-export async function fetchCatalogue(ctx: IExecuteFunctions, options: { deadlineMs: number }): Promise<Catalogue> {
+/**
+ * The catalogue, or an error (with the transport's type and HTTP status) whose message names the catalogue, and the
+ * wait when `namedWaitMs` is given and the read ran out of it ("did not answer within 20 s").
+ */
+export async function fetchCatalogue(ctx: IExecuteFunctions, options: { deadlineMs: number; namedWaitMs?: number }): Promise<Catalogue> {
 	let data: unknown;
 	try {
 		data = await apiRequest<unknown>(ctx, { method: 'GET', path: MODELS_PATH, kind: 'read', itemIndex: 0, deadlineMs: options.deadlineMs });
 	} catch (error) {
-		throw asCatalogueError(ctx, error);
+		const ranOut = options.namedWaitMs !== undefined && Date.now() >= options.deadlineMs;
+		throw asCatalogueError(ctx, error, ranOut ? options.namedWaitMs : undefined);
 	}
 	const catalogue = parseCatalogue(data);
 	// An answer without one readable model is a changed or broken reply, not an empty catalogue.
@@ -89,9 +98,11 @@ export async function fetchCatalogue(ctx: IExecuteFunctions, options: { deadline
 	return catalogue;
 }
 
-/** The transport's error as it is (type, HTTP status, description), its message naming the catalogue. */
-function asCatalogueError(ctx: IExecuteFunctions, error: unknown): NodeApiError | NodeOperationError {
-	const message = describeCatalogueFailure(error);
+/** The transport's error as it is (type, HTTP status, description), its message naming the catalogue (and the wait). */
+function asCatalogueError(ctx: IExecuteFunctions, error: unknown, waitedMs?: number): NodeApiError | NodeOperationError {
+	const failure = describeCatalogueFailure(error);
+	const message =
+		waitedMs === undefined ? failure : `WaveSpeed's model catalogue did not answer within ${Math.round(waitedMs / 1000)} s (${failure.replace(/^WaveSpeed's model catalogue /, '')})`;
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		error.message = message;
 		return error;
@@ -150,9 +161,10 @@ export async function getEditorCatalogue(ctx: IExecuteFunctions): Promise<Catalo
 	for (const [key, entry] of forEditor) if (entry.expiresAtMs <= nowMs) forEditor.delete(key);
 	let entry = forEditor.get(account);
 	if (!entry) {
-		entry = { expiresAtMs: nowMs + EDITOR_CACHE_MS, catalogue: fetchCatalogue(ctx, { deadlineMs: NO_DEADLINE }) };
+		entry = { expiresAtMs: nowMs + EDITOR_CACHE_MS, catalogue: fetchCatalogue(ctx, { deadlineMs: nowMs + EDITOR_CATALOGUE_WAIT_MS, namedWaitMs: EDITOR_CATALOGUE_WAIT_MS }) };
 		forEditor.set(account, entry);
 		entry.catalogue.catch(() => forEditor.delete(account));
 	}
 	return await entry.catalogue;
 }
+

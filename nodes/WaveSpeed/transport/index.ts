@@ -23,8 +23,8 @@ export const CREDENTIAL_TYPE = 'waveSpeedAiApi';
 const DEFAULT_API_TIMEOUT_MS = 60_000;
 
 /**
- * A call that no item's Timeout bounds: only where that is meant (Get Balance, which has no Timeout; the editor's
- * model list). Each attempt still has its own time limit and the retries are few. Everything an item does passes the
+ * A call that no item's Timeout bounds: only where that is meant (Get Balance, which has no Timeout). Each attempt
+ * still has its own time limit and the retries are few. Everything an item does passes the
  * item's deadline instead, so leaving the bound out is a type error, not a silent wait.
  */
 export const NO_DEADLINE = Number.POSITIVE_INFINITY;
@@ -260,12 +260,49 @@ export function isAccountConcurrencyFull(error: unknown): boolean {
 
 /**
  * WaveSpeed refused for the account's balance. No public source gives that reply, so this is an assumption (see
- * ARCHITECTURE.md): HTTP 402, or a 400/403 whose text speaks of insufficient balance or credits.
+ * ARCHITECTURE.md): HTTP 402, or a 400/403 that says so, either as an error code (`insufficient_balance`,
+ * `INSUFFICIENT_CREDITS`, `insufficient_funds`, `balanceNotEnough`) or in words ("Insufficient balance", "Your account
+ * balance ($0.02) is insufficient", "You do not have enough credits"). Whole words only, and the balance must be the
+ * account's: "white_balance is too low", "color balance is insufficient" or "load balancer" are other 400s.
  */
 export function isInsufficientBalanceReply(statusCode: number | undefined, text: string): boolean {
 	if (statusCode === 402) return true;
 	if (statusCode !== 400 && statusCode !== 403) return false;
-	return /(insufficient|not enough|too low|low)\W+(account\W+)?(balance|credits?|funds?)|(balance|credits?|funds?)\W+(is\W+)?(insufficient|not enough|too low)/i.test(text);
+	return SHORTFALL_IN_WORDS.some((pattern) => pattern.test(text)) || (text.match(CODE_TOKEN) ?? []).some((token) => SHORTFALL_CODE.test(splitCode(token)));
+}
+
+/** What the account pays with. */
+const MONEY = String.raw`(?:balance|credits?|funds?)`;
+/** Between a word and the next: spaces, or an amount in passing ("balance ($0.02) is", "balance of $0.02 is"). */
+const GAP = String.raw`\s+(?:(?:of\s+)?\(?[$€£]?\s?\d[\d.,]*\s?(?:usd|credits?)?\)?\s+)?`;
+/**
+ * Where "balance" or "credits" may start a phrase about the account: the start of the text or of a clause, or after
+ * a word that makes it the account's. Anything else before it ("white balance", "color balance") is not money.
+ */
+const ACCOUNT_LEAD = String.raw`(?:^|[.:;,!?(\[{"']\s*|\b(?:your|the|my|account|wallet|available|current|remaining|prepaid|credit)\s+)`;
+const SHORTFALL_IN_WORDS = [
+	// "Insufficient balance", "not enough credits", "You do not have enough balance", "Low balance", "out of credits"
+	new RegExp(
+		String.raw`\b(?:insufficient|not\s+enough|(?:do|does|did)(?:\s+not|n'?t)\s+have\s+enough|too\s+low|low)\s+(?:account\s+|wallet\s+)?${MONEY}(?![\w-])|\bout\s+of\s+(?:credits?|funds?)(?![\w-])`,
+		'i',
+	),
+	// "Your account balance ($0.02) is insufficient", "Balance too low", "credits are not enough"
+	new RegExp(String.raw`${ACCOUNT_LEAD}${MONEY}${GAP}(?:(?:is|are)\s+)?(?:insufficient|not\s+enough|too\s+low)\b`, 'i'),
+];
+/** An identifier-like token: snake_case, kebab-case or camelCase, as error codes are written. */
+const CODE_TOKEN = /[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)+|[A-Za-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+/g;
+/** A whole code, its words joined by spaces: `insufficient_balance`, `BALANCE_NOT_ENOUGH`, `out_of_credits`. */
+const SHORTFALL_CODE = new RegExp(
+	String.raw`^(?:err(?:or)?\s)?(?:(?:insufficient|not\senough|low|no)\s(?:account\s|wallet\s)?${MONEY}|(?:account\s|wallet\s)?${MONEY}\s(?:insufficient|not\senough|too\slow|exhausted|depleted)|out\sof\s(?:credits?|funds?))(?:\serror)?$`,
+	'i',
+);
+
+function splitCode(token: string): string {
+	return token
+		.replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+		.split(/[_-]+/)
+		.join(' ')
+		.toLowerCase();
 }
 
 /** A call WaveSpeed refused for the account's balance (isInsufficientBalanceReply): nothing was billed for it. */

@@ -79,7 +79,7 @@ describe('money guards', () => {
 			expect(routes()).toEqual(['pricing']);
 		});
 
-		it("Run Model: the estimate is WaveSpeed's price quote, asked once per item (not again before the submit)", async () => {
+		it("Run Model: the estimate is WaveSpeed's price quote, asked once for items with the same inputs (not again before the submit)", async () => {
 			const params = runModelParams(UPSCALER, { image: 'https://example.com/a.png', target_resolution: '8k' }, { options: { pollInterval: 0.5, maxCostUsd: 0.05, checkBalance: false } });
 			const error = await failureOf(run(params, { items: tenItems().slice(0, 3) }));
 			expect(error.message).toBe('Not sent: the estimated cost $0.06 of 3 item(s) is over Max Cost per Run ($0.05)');
@@ -89,7 +89,8 @@ describe('money guards', () => {
 			const output = await run({ ...params, options: { pollInterval: 0.5, maxCostUsd: 0.06, checkBalance: false } }, { items: tenItems().slice(0, 3) });
 			expect(output.map((item) => item.json.estimatedCostUsd)).toEqual([0.02, 0.02, 0.02]);
 			expect(output.map((item) => item.json.costSource)).toEqual(['quote', 'quote', 'quote']);
-			expect(fake.countRequests('pricing')).toBe(3);
+			// Issue 27: one quote for the three items (same model, same inputs); before, one per item.
+			expect(fake.countRequests('pricing')).toBe(1);
 			expect(fake.tasks.size).toBe(3);
 		});
 
@@ -107,6 +108,61 @@ describe('money guards', () => {
 		});
 	});
 
+	// Issue 27 defect 5: a quote per item, a wave of Max Concurrency at a time, each wave waiting out a route that hangs.
+	describe('the price quote, once per model and inputs, with one wait for the batch', () => {
+		const hang = () => fake.faults.push({ route: 'pricing', kind: 'delay', delayMs: 600_000 }, { route: 'price', kind: 'delay', delayMs: 600_000 });
+		const sixteenItems = () => Array.from({ length: 16 }, (_, index) => ({ json: { index } }));
+
+		it('quote routes that hang: one quote asked for 16 items, the hung route not asked again, the catalogue price labelled so', async () => {
+			hang();
+			// Each item's Timeout (5 s) bounds the one wait; the routes hang for 10 minutes. One wave of 16, so no item waits
+			// for a task slot inside its short Timeout on a loaded machine.
+			const params = runModelParams(UPSCALER, { image: 'https://example.com/a.png', target_resolution: '2k' }, { options: { pollInterval: 0.5, timeout: 5, maxConcurrency: 16 } });
+			const context = createExecuteContext(contextFor(fake, params, { items: sixteenItems() }));
+			const output = await runNode(context);
+
+			expect(output.map((item) => item.json.status)).toEqual(Array(16).fill('completed'));
+			// Before: a quote per item, each waited out, the hung route asked again (here 16: the first alone, then 15 at
+			// once; at Max Concurrency 4, 7-8 quotes and the first submit after 12-14 s).
+			expect(fake.countRequests('pricing')).toBe(1);
+			expect(fake.countRequests('price')).toBe(0);
+			for (const item of output) {
+				expect(item.json).toMatchObject({
+					estimatedCostUsd: 0.01,
+					costSource: 'catalogue',
+					costNote: "WaveSpeed's price quote did not answer within 5 s: the estimate is the catalogue's base price (the model's floor price)",
+				});
+			}
+			// The balance was still checked, against that estimate, before the first submit.
+			expect(routes().filter((route) => ['balance', 'model'].includes(route)).slice(0, 2)).toEqual(['balance', 'model']);
+			expect(context.logs.filter((line) => line.includes('the money guards estimated 16 of 16 item(s) this way: WaveSpeed\'s price quote did not answer'))).toHaveLength(1);
+		}, 60_000);
+
+		it('GPT Image 2 with the quote hanging: the guard refuses on the price table, and says so', async () => {
+			hang();
+			const error = await failureOf(run(generateParams({ timeout: 3, maxCostUsd: 0.59 })));
+			expect(error.message).toBe('Not sent: the estimated cost $0.60 of 10 item(s) is over Max Cost per Run ($0.59)');
+			expect(error.description).toContain(
+				"Estimated 10 of 10 item(s) this way: WaveSpeed's price quote did not answer within 3 s: the estimate is GPT Image 2's price table.",
+			);
+			expect(fake.countRequests('pricing')).toBe(1);
+			expect(fake.countRequests('price')).toBe(0);
+		}, 60_000);
+
+		it('items with different inputs: one quote per distinct inputs, each item priced by its own', async () => {
+			const resolution = (i: number) => (i % 2 === 0 ? '2k' : '8k');
+			const params = runModelParams(UPSCALER, {}, {
+				inputs: (i: number) => ({ mappingMode: 'defineBelow', value: { image: 'https://example.com/a.png', target_resolution: resolution(i) } }),
+				options: { pollInterval: 0.5, maxConcurrency: 2 },
+			});
+			const output = await run(params, { items: tenItems().slice(0, 6) });
+			expect(output.map((item) => item.json.estimatedCostUsd)).toEqual([0.01, 0.02, 0.01, 0.02, 0.01, 0.02]);
+			expect(output.map((item) => item.json.costSource)).toEqual(Array(6).fill('quote'));
+			// Before: 6 (one per item), asked 2 at a time (Max Concurrency).
+			expect(fake.countRequests('pricing')).toBe(2);
+		});
+	});
+
 	describe('Check Balance First', () => {
 		it('a balance for 3 of 10 items: one balance request, nothing sent, both figures named', async () => {
 			fake.account.setBalance(0.18);
@@ -121,7 +177,33 @@ describe('money guards', () => {
 			const params = runModelParams(UPSCALER, { image: 'https://example.com/a.png', target_resolution: '8k' });
 			const error = await failureOf(run(params, { items: tenItems().slice(0, 3) }));
 			expect(error.message).toBe('Not sent: the account balance $0.05 is below the estimated cost $0.06 of 3 item(s)');
-			expect(fake.requests.map((request) => request.route).sort()).toEqual(['balance', 'models', 'pricing', 'pricing', 'pricing']);
+			// One quote for the three items (same inputs): before issue 27, one each.
+			expect(fake.requests.map((request) => request.route).sort()).toEqual(['balance', 'models', 'pricing']);
+		});
+
+		// Issue 27: a balance sent as text was not a number, so the check was skipped without a word.
+		const balanceReply = (balance: unknown) => ({
+			route: 'balance' as const,
+			kind: 'reply' as const,
+			contentType: 'application/json',
+			body: JSON.stringify({ code: 200, message: 'success', data: { balance } }),
+		});
+
+		it('a balance sent as text ("0.18") is checked like a number', async () => {
+			fake.faults.push(balanceReply('0.18'));
+			const error = await failureOf(run(generateParams()));
+			expect(error.message).toBe('Not sent: the account balance $0.18 is below the estimated cost $0.60 of 10 item(s)');
+			expect(fake.countRequests('generate')).toBe(0);
+		});
+
+		it('a balance that is not an amount is not checked, and a warning says so', async () => {
+			fake.faults.push(balanceReply('soon'));
+			const context = createExecuteContext(contextFor(fake, generateParams(), { items: tenItems().slice(0, 2) }));
+			const output = await runNode(context);
+			expect(completed(output)).toHaveLength(2);
+			expect(context.logs.filter((line) => line.startsWith('warn '))).toEqual([
+				expect.stringContaining('WaveSpeed: the balance could not be read before the run, so it was not checked: the reply\'s balance is "soon", not an amount'),
+			]);
 		});
 
 		it('a balance that covers the batch: one balance request, then every item runs', async () => {
@@ -154,6 +236,28 @@ describe('money guards', () => {
 			expect(fake.countRequests('generate')).toBe(4);
 			expect(fake.account.refusedSubmits).toBe(1);
 			expect(fake.countRequests('balance')).toBe(0);
+		});
+
+		// Issue 27 defect 6: these replies were not recognised, so every remaining item was still submitted.
+		it.each([
+			['a bare error code', { error: 'insufficient_balance' }],
+			['the amount in the text', { code: 400, message: 'Your account balance ($0.02) is insufficient for this task', data: null }],
+			['"do not have enough"', { code: 400, message: 'You do not have enough balance to run this model', data: null }],
+			['an error code beside the message', { message: 'Payment failed', error_code: 'INSUFFICIENT_CREDITS' }],
+		])('a 400 with %s closes the gate: one refused submit, no further item submitted', async (_shape, body) => {
+			fake.faults.push({ route: 'generate', kind: 'reply', status: 400, contentType: 'application/json', body: JSON.stringify(body) });
+			const output = await run(checkOff(), { items: tenItems().slice(0, 6), continueOnFail: true });
+			expect(String(output[0].json.error)).toMatch(/^WaveSpeed refused this for insufficient balance \(400\): /);
+			for (const item of output.slice(1)) expect(item.json.error).toBe('Not submitted: WaveSpeed refused an earlier task of this run for insufficient balance');
+			expect(fake.countRequests('generate')).toBe(1);
+		});
+
+		it('a 400 about the image\'s white_balance is not a balance refusal: the other items are still submitted', async () => {
+			fake.faults.push({ route: 'generate', kind: 'reply', status: 400, contentType: 'application/json', body: JSON.stringify({ error: 'white_balance is too low' }), times: 1 });
+			const output = await run(checkOff(), { items: tenItems().slice(0, 3), continueOnFail: true });
+			expect(String(output[0].json.error)).toBe('WaveSpeed answered 400: white_balance is too low');
+			expect(completed(output)).toHaveLength(2);
+			expect(fake.countRequests('generate')).toBe(3);
 		});
 
 		it('Edit Image: an item that can no longer be submitted uploads nothing either', async () => {

@@ -197,6 +197,25 @@ describe('Run Model', () => {
 			expect(fake.countRequests('models')).toBe(1);
 		});
 
+		// Issue 27: the quote with the uploaded URLs was awaited before the submit, up to the item's whole Timeout.
+		it('a binary input with the price quote hanging: submitted at once, the catalogue price labelled so', async () => {
+			fake.faults.push({ route: 'pricing', kind: 'delay', delayMs: 600_000 }, { route: 'price', kind: 'delay', delayMs: 600_000 });
+			const params = runModelParams(UPSCALER, { target_resolution: '8k' }, {
+				binaryInputs: { mapping: [{ field: 'image', binaryProperties: 'data' }] },
+				options: { ...SHORT, checkBalance: false },
+			});
+			const [item] = await run(params);
+			// Before: the quote took the whole Timeout (3 s), and the submit came after it: "No task was created".
+			expect(item.json).toMatchObject({
+				status: 'completed',
+				estimatedCostUsd: 0.01,
+				costSource: 'catalogue',
+				costNote: "WaveSpeed's price quote did not answer within 3 s: the estimate is the catalogue's base price (the model's floor price)",
+			});
+			expect(submits()).toHaveLength(1);
+			expect(fake.countRequests('pricing')).toBe(1);
+		});
+
 		it('a listed model without an input schema runs unchecked, priced from the catalogue where nothing quotes it', async () => {
 			const listed = { model_id: AUDIO, name: 'Sound Effects', type: 'text-to-audio', base_price: 0.005, api_schema: { api_schemas: [{ type: 'model_run' }] } };
 			fake.faults.push({ route: 'models', kind: 'reply', contentType: 'application/json', body: JSON.stringify({ code: 200, message: 'success', data: [listed] }) });

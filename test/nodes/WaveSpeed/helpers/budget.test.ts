@@ -1,6 +1,6 @@
 import type { INode } from 'n8n-workflow';
 
-import { SubmitGate, describeBalanceRefusal, describeCapRefusal, formatUsd, isOver, sumEstimates } from '../../../../nodes/WaveSpeed/helpers/budget';
+import { SubmitGate, describeBalanceRefusal, describeCapRefusal, describeUnquoted, formatUsd, isOver, readBalanceUsd, sumEstimates } from '../../../../nodes/WaveSpeed/helpers/budget';
 
 const node = { name: 'WaveSpeed', type: 'n8n-nodes-wavespeed.waveSpeed', typeVersion: 1, position: [0, 0], parameters: {}, id: '1' } as INode;
 const tenAt = (usd: number) => Array.from({ length: 10 }, (_, itemIndex) => ({ itemIndex, costUsd: usd }));
@@ -10,10 +10,38 @@ describe('budget', () => {
 		// The naive sum drifts above 0.6:
 		expect([...Array(10)].reduce((sum: number) => sum + 0.06, 0)).toBeGreaterThan(0.6);
 		const batch = sumEstimates(tenAt(0.06));
-		expect(batch).toEqual({ totalUsd: 0.6, itemCount: 10, unpricedItems: [] });
+		expect(batch).toEqual({ totalUsd: 0.6, itemCount: 10, unpricedItems: [], notedItems: 0, notes: [] });
 		expect(describeCapRefusal(batch, 0.6)).toBeUndefined();
 		expect(describeCapRefusal(batch, 0.59)?.message).toBe('Not sent: the estimated cost $0.60 of 10 item(s) is over Max Cost per Run ($0.59)');
 		expect(isOver(0.600001, 0.6)).toBe(true);
+	});
+
+	// Issue 27: a balance sent as text was skipped without a word.
+	it.each([
+		[12.5, 12.5],
+		['12.50', 12.5],
+		[' 0.02 ', 0.02],
+		['0', 0],
+		[-1.5, -1.5],
+		['-1.5', -1.5],
+		['soon', undefined],
+		['', undefined],
+		['12.50 USD', undefined],
+		[null, undefined],
+		[undefined, undefined],
+		[Number.NaN, undefined],
+		[{ usd: 1 }, undefined],
+	])('reads the balance %j as %j', (value, expected) => {
+		expect(readBalanceUsd(value)).toBe(expected);
+	});
+
+	it('says how estimates were made where the quote did not make them, in the refusal too', () => {
+		const note = "WaveSpeed's price quote did not answer within 15 s: the estimate is GPT Image 2's price table";
+		const batch = sumEstimates([{ itemIndex: 0, costUsd: 0.06, note }, { itemIndex: 1, costUsd: 0.06, note }, { itemIndex: 2, costUsd: 0.06 }]);
+		expect(describeUnquoted(batch)).toBe(`2 of 3 item(s) this way: ${note}`);
+		expect(describeCapRefusal(batch, 0.1)?.description).toBe(`Nothing was sent or billed. Raise Max Cost per Run, or run fewer or cheaper items. Estimated 2 of 3 item(s) this way: ${note}.`);
+		expect(describeBalanceRefusal(batch, 0.1)?.description).toContain(`Estimated 2 of 3 item(s) this way: ${note}.`);
+		expect(describeUnquoted(sumEstimates(tenAt(0.06)))).toBeUndefined();
 	});
 
 	it('formats dollars with two decimals, more only where a price has them', () => {

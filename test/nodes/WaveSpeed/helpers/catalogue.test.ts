@@ -1,5 +1,5 @@
 /** The catalogue as a run sees it: one read per run, a failure shared by one try and not kept for the next. */
-import { describeCatalogueFailure, findRunModel, getModelEndpoint, parseCatalogue } from '../../../../nodes/WaveSpeed/helpers/catalogue';
+import { describeCatalogueFailure, findRunModel, getEditorCatalogue, getModelEndpoint, parseCatalogue } from '../../../../nodes/WaveSpeed/helpers/catalogue';
 import { contextFor } from '../../../support/builders';
 import { createExecuteContext } from '../../../support/executeContext';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
@@ -46,6 +46,16 @@ describe('the model catalogue', () => {
 			uncheckedBecause: "WaveSpeed's model catalogue answered without any model this node can read",
 		});
 	});
+
+	// Issue 27: the editor's read had no deadline: a catalogue that never answers kept the model list spinning for minutes.
+	it("the editor's read gives up after 20 s with an error that says so, and the next open asks again", async () => {
+		fake.catalogue.down = { answer: 'hang' };
+		const editor = createExecuteContext(contextFor(fake, {})).ctx;
+		// The catalogue never answers; this test's own limit (60 s) is far below what the retries took before.
+		await expect(getEditorCatalogue(editor)).rejects.toThrow(/^WaveSpeed's model catalogue did not answer within 20 s \(could not be reached.*no reply in time\)$/);
+		fake.catalogue.down = undefined;
+		expect((await getEditorCatalogue(editor)).get(UPSCALER)).toMatchObject({ modelId: UPSCALER });
+	}, 60_000);
 
 	it('names itself in every failure, distinct from a task error', () => {
 		expect(describeCatalogueFailure(new Error('WaveSpeed answered 500 after 6 attempts: Internal server error'))).toBe(

@@ -1,4 +1,6 @@
 /** WaveSpeed's price quote on either route it is known by, both reply shapes, and which route answers learnt per account. */
+import type { IDataObject } from 'n8n-workflow';
+
 import { PRICE_PATH, PRICING_PATH, estimateImageCost, estimateModelCost, quotePriceUsd, readQuoteUsd } from '../../../../nodes/WaveSpeed/helpers/modelPrice';
 import { contextFor } from '../../../support/builders';
 import { createExecuteContext } from '../../../support/executeContext';
@@ -113,6 +115,66 @@ describe('the price quote', () => {
 			fake().catalogue.gptImage2Quote = 0.07;
 			run = createExecuteContext(contextFor(fake(), {})).ctx;
 			expect(await imageCost('low', '2k')).toEqual({ estimatedCostUsd: 0.07, costSource: 'quote' });
+		});
+	});
+
+	// Issue 27 defect 5: each item asked its own quote, and a route that hung was asked again by the next item.
+	describe('in one node run', () => {
+		const fake = useAccount();
+		const UPSCALER = 'wavespeed-ai/image-upscaler';
+		const upscale = (target_resolution: string) => ({ image: 'https://example.com/a.png', target_resolution });
+		const cost = async (run: object, inputs: IDataObject, waitMs = 10_000) =>
+			await estimateModelCost(run as Parameters<typeof estimateModelCost>[0], { modelId: UPSCALER, basePriceUsd: 0.01 }, inputs, { itemIndex: 0, deadlineMs: Date.now() + waitMs });
+
+		it('asks once for the same model and inputs (whatever their order), and once more for other inputs', async () => {
+			const run = createExecuteContext(contextFor(fake(), {})).ctx;
+			const same = [upscale('8k'), upscale('8k'), { target_resolution: '8k', image: 'https://example.com/a.png' }];
+			const costs = await Promise.all(same.map(async (inputs) => await cost(run, inputs)));
+			expect(costs).toEqual(Array(3).fill({ estimatedCostUsd: 0.02, costSource: 'quote' }));
+			expect(await cost(run, upscale('2k'))).toEqual({ estimatedCostUsd: 0.01, costSource: 'quote' });
+			expect(fake().countRequests('pricing')).toBe(2);
+			// Another node run asks again.
+			await cost(createExecuteContext(contextFor(fake(), {})).ctx, upscale('8k'));
+			expect(fake().countRequests('pricing')).toBe(3);
+		});
+
+		it('a route that hung is not asked again in the run: the next quote goes to the other route', async () => {
+			fake().faults.push({ route: 'pricing', kind: 'delay', delayMs: 600_000 });
+			const run = createExecuteContext(contextFor(fake(), {})).ctx;
+			// The route hangs for 10 minutes; the quote gives up at its deadline (2 s), and says so.
+			expect(await cost(run, upscale('8k'), 2_000)).toEqual({
+				estimatedCostUsd: 0.01,
+				costSource: 'catalogue',
+				costNote: "WaveSpeed's price quote did not answer within 2 s: the estimate is the catalogue's base price (the model's floor price)",
+			});
+			expect(await cost(run, upscale('2k'))).toEqual({ estimatedCostUsd: 0.01, costSource: 'quote' });
+			expect(paths(fake())).toEqual([PRICING_PATH, PRICE_PATH]);
+		});
+
+		it("an item stops waiting at its own deadline; the others sharing the quote still get it", async () => {
+			// Whichever route this account learnt: the one quote is 2 s late.
+			fake().faults.push({ route: 'pricing', kind: 'delay', delayMs: 2_000, times: 1 }, { route: 'price', kind: 'delay', delayMs: 2_000, times: 1 });
+			const run = createExecuteContext(contextFor(fake(), {})).ctx;
+			const ended: string[] = [];
+			const patient = cost(run, upscale('8k'), 20_000).then((answer) => (ended.push('patient'), answer));
+			const hurried = cost(run, upscale('8k'), 500).then((answer) => (ended.push('hurried'), answer));
+			expect(await hurried).toMatchObject({ costSource: 'catalogue', costNote: expect.stringContaining('did not answer within 1 s') });
+			expect(await patient).toEqual({ estimatedCostUsd: 0.02, costSource: 'quote' });
+			expect(ended).toEqual(['hurried', 'patient']);
+			expect(fake().countRequests('pricing') + fake().countRequests('price')).toBe(1);
+		});
+
+		it('GPT Image 2 with no quote answering: the price table, labelled so', async () => {
+			fake().faults.push({ route: 'pricing', kind: 'delay', delayMs: 600_000 }, { route: 'price', kind: 'delay', delayMs: 600_000 });
+			const run = createExecuteContext(contextFor(fake(), {})).ctx as Parameters<typeof estimateImageCost>[0];
+			const call = { itemIndex: 0, deadlineMs: Date.now() + 2_000 };
+			const model = { modelId: 'openai/gpt-image-2/text-to-image', quality: 'low' as const, resolution: '2k' as const };
+			expect(await estimateImageCost(run, model, { prompt: 'a shoe', quality: 'low', resolution: '2k' }, call)).toEqual({
+				estimatedCostUsd: 0.06,
+				costSource: 'table',
+				costNote: "WaveSpeed's price quote did not answer within 2 s: the estimate is GPT Image 2's price table",
+			});
+			expect(fake().countRequests('pricing') + fake().countRequests('price')).toBe(1);
 		});
 	});
 

@@ -166,17 +166,57 @@ describe('transport: a refusal for insufficient balance (issue 22)', () => {
 	let fake: FakeWaveSpeed;
 	useFakeWaveSpeed((started) => (fake = started));
 
+	// No public source gives WaveSpeed's reply for an empty account: every plausible shape counts, and nothing else.
 	it.each([
-		[402, 'Payment Required', true],
-		[400, 'Insufficient balance', true],
-		[400, 'Your account balance is insufficient', true],
-		[403, 'Not enough credits to run this model', true],
-		[400, 'prompt is required', false],
-		[403, 'Forbidden: this key may not use this endpoint', false],
-		[429, 'insufficient balance', false],
-		[500, 'Insufficient balance', false],
-	])('%s "%s" → %s', (status, text, expected) => {
-		expect(isInsufficientBalanceReply(status, text)).toBe(expected);
+		[402, 'Payment Required'],
+		[402, ''],
+		[400, 'Insufficient balance'],
+		[400, 'Your account balance is insufficient'],
+		[403, 'Not enough credits to run this model'],
+		[403, 'Insufficient credits'],
+		// Issue 27 defect 6: the shapes that were not recognised (an error code; the amount in the text; "do not have enough").
+		[400, 'insufficient_balance'],
+		[400, 'Your account balance ($0.02) is insufficient for this task'],
+		[400, 'You do not have enough balance to run this model'],
+		[400, "You don't have enough credits"],
+		[403, 'INSUFFICIENT_CREDITS'],
+		[400, 'insufficient_funds'],
+		[400, 'Payment failed (INSUFFICIENT_CREDITS)'],
+		[400, 'error code BALANCE_NOT_ENOUGH'],
+		[400, 'insufficientBalance'],
+		[400, 'Balance too low, please top up'],
+		[400, 'Your balance of $0.02 is too low'],
+		[403, 'Account credits are not enough for this model'],
+		[400, 'Insufficient account balance'],
+		[400, 'Low balance: please recharge'],
+		[400, 'You are out of credits'],
+		[400, 'Request refused: balance is insufficient'],
+	])('%s "%s" is a refusal for the balance', (status, text) => {
+		expect(isInsufficientBalanceReply(status, text)).toBe(true);
+	});
+
+	it.each([
+		[400, 'prompt is required'],
+		[403, 'Forbidden: this key may not use this endpoint'],
+		[429, 'insufficient balance'],
+		[500, 'Insufficient balance'],
+		[undefined, 'Insufficient balance'],
+		// Whole words, and the balance must be the account's: before, "white_balance is too low" closed the gate.
+		[400, 'white_balance is too low'],
+		[400, 'white balance is too low'],
+		[400, 'The color balance is insufficient for this style'],
+		[400, 'Color balance too low'],
+		[400, 'white-balance is too low'],
+		[400, 'invalid white_balance_insufficient'],
+		[403, 'Blocked by the load balancer'],
+		[400, 'load_balancer: not enough healthy upstreams'],
+		[400, 'The image is out of balance'],
+		[400, 'insufficient resolution for this balance mode'],
+		[400, 'Insufficient quota for this region'],
+		[400, 'credit_card_declined'],
+		[400, 'not enough images (balance the inputs)'],
+	])('%s "%s" is another refusal', (status, text) => {
+		expect(isInsufficientBalanceReply(status, text)).toBe(false);
 	});
 
 	it('a refused submit is sent once, says so, and is marked for the run to stop submitting', async () => {
