@@ -69,9 +69,9 @@ export async function listRecentTasks(
 }
 
 function cannotRead(ctx: ApiContext, why: string, itemIndex: number): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), `WaveSpeed's task history could not be read: ${why}`, {
+	return new NodeOperationError(ctx.getNode(), `Idempotency Key not checked: WaveSpeed's task history could not be read: ${why}`, {
 		itemIndex,
-		description: 'An Idempotency Key submitted before could not be looked up, so nothing was submitted for this item (it might pay twice). Try again later, or change the key to pay for a new task.',
+		description: 'A key submitted before could not be looked up, so nothing was submitted for this item (it might pay twice). Try again later, or change the key to pay for a new task.',
 	});
 }
 
