@@ -33,7 +33,7 @@ import { WaveSpeed } from '../../nodes/WaveSpeed/WaveSpeed.node';
 import { makePlaceholderPng } from './placeholderPng';
 
 export type BinaryMode = 'default' | 'filesystem';
-export const WAVESPEED_TYPE = 'n8n-nodes-wavespeed.waveSpeed';
+export const WAVESPEED_TYPE = 'n8n-nodes-wavespeed-models.waveSpeed';
 
 // ---- Test-only node types (n8n-nodes-base is not installed) ----
 
