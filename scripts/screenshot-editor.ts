@@ -22,7 +22,7 @@ import { findRepoDir, getFreePort, startN8nServer } from './lib/localN8n.ts';
 import { DEMO_OWNER as OWNER, ownerServerEnvironment } from './lib/n8nServer.ts';
 
 const WORKFLOW_ID = 'wavespeedEditFromFile';
-const NODE_TYPE = 'n8n-nodes-wavespeed.waveSpeed';
+const NODE_TYPE = 'n8n-nodes-wavespeed-models.waveSpeed';
 const ICON = 'wavespeed.svg';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORT = { width: 1280, height: 1000 }; // tall enough for every Edit Image parameter

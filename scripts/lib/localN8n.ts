@@ -14,7 +14,7 @@ import { packPackage } from './packPackage.ts';
 
 export { packPackage };
 
-export const PACKAGE_NAME = 'n8n-nodes-wavespeed';
+export const PACKAGE_NAME = 'n8n-nodes-wavespeed-models';
 export const WAVESPEED_NODE_TYPE = `${PACKAGE_NAME}.waveSpeed`;
 
 export interface N8nInstall {

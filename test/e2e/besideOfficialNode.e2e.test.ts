@@ -14,7 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { WAVESPEED_NODE_TYPE, createUserFolder, executeWorkflow, findRepoDir, getNodeOutput, importWorkflow, runN8nOrThrow } from '../../scripts/lib/localN8n';
+import { PACKAGE_NAME, WAVESPEED_NODE_TYPE, createUserFolder, executeWorkflow, findRepoDir, getNodeOutput, importWorkflow, runN8nOrThrow } from '../../scripts/lib/localN8n';
 import type { ApiHostInterceptor } from '../support/interceptApiHost';
 import { interceptApiHost } from '../support/interceptApiHost';
 import type { TestN8nWithFake } from '../support/useTestN8n';
@@ -93,7 +93,7 @@ describeWithOfficial(title, () => {
 			const output = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_PATH: join(n8n.install.cacheDir, 'node_modules') } });
 			return output.trim().split('\n');
 		};
-		expect(credentialTypesOf('n8n-nodes-wavespeed')).toEqual(['waveSpeedAiApi']);
+		expect(credentialTypesOf(PACKAGE_NAME)).toEqual(['waveSpeedAiApi']);
 		expect(credentialTypesOf(OFFICIAL_PACKAGE)).toEqual(['wavespeedApi']);
 	});
 
@@ -129,6 +129,8 @@ describeWithOfficial(title, () => {
 		expect([...fake.tasks.keys()].sort()).toEqual([String(ourItem.json.id), String(theirItem.json.id)].sort());
 		expect(fake.tasks.get(String(theirItem.json.id))?.request).toMatchObject({ prompt: 'A harbour at dusk' });
 		expect(new Set(interceptor.connects)).toEqual(new Set([`${API_HOST}:443`]));
+		// The official node names itself 'n8n-nodes-wavespeed' in X-Client-Name (its GenericFunctions.ts); ours sends its own
+		// package name (test/nodes/WaveSpeed/transport/clientHeaders.test.ts), so WaveSpeed can tell the two apart.
 		const submit = interceptor.requests.find((entry) => entry.method === 'POST');
 		expect(submit).toMatchObject({ path: `/api/v3/${GENERATE_MODEL}`, headers: { authorization: `Bearer ${fake.options.apiKey}`, 'x-client-name': 'n8n-nodes-wavespeed' } });
 		expect(interceptor.requests.filter((entry) => entry.method === 'GET').every((entry) => entry.path === `/api/v3/predictions/${String(theirItem.json.id)}/result`)).toBe(true);

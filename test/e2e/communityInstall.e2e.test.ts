@@ -3,7 +3,7 @@
  * a real n8n 2.40.7 pointed at that registry (N8N_COMMUNITY_PACKAGES_REGISTRY) installs it through its own
  * community-package installer, the REST calls of Settings → Community Nodes, signed in as the owner:
  * POST /rest/community-packages {name} installs, PATCH {name} updates to the latest version, DELETE ?name= uninstalls.
- * A workflow with the installed node runs in between. Also: a plain `npm install n8n-nodes-wavespeed` in a nodes
+ * A workflow with the installed node runs in between. Also: a plain `npm install n8n-nodes-wavespeed-models` in a nodes
  * folder (the README's manual path) under Node 20 and Node 24 installs this package alone.
  *
  * A custom registry is a licensed feature in n8n; n8n's own end-to-end mode (E2E_TESTS=true) lets a test switch a
@@ -193,7 +193,7 @@ describe('installed by n8n from a registry, and by npm', () => {
 	it.each([
 		['Node 20 or whichever runs jest', () => process.execPath],
 		['Node 24, as n8n 2.x runs on', () => install.nodeBin],
-	])('`npm install n8n-nodes-wavespeed` in a nodes folder adds this package alone (%s)', (_, nodeBin) => {
+	])('`npm install n8n-nodes-wavespeed-models` in a nodes folder adds this package alone (%s)', (_, nodeBin) => {
 		const dir = join(workDir, `manual-${Math.random().toString(36).slice(2)}`);
 		mkdirSync(dir);
 		writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }));

@@ -42,7 +42,7 @@ const WORKFLOW = {
 		{
 			id: 't1',
 			name: TRIGGER_NAME,
-			type: 'n8n-nodes-wavespeed.waveSpeedTrigger',
+			type: 'n8n-nodes-wavespeed-models.waveSpeedTrigger',
 			typeVersion: 1,
 			position: [0, 0],
 			webhookId: WEBHOOK_ID,

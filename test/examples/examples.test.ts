@@ -26,8 +26,8 @@ const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
 const files = readdirSync(EXAMPLES_DIR).filter((file) => file.endsWith('.workflow.json'));
 /** Each of the package's node types, with its parameters. */
 const PROPERTIES: Record<string, INodeProperties[]> = {
-	'n8n-nodes-wavespeed.waveSpeed': new WaveSpeed().description.properties,
-	'n8n-nodes-wavespeed.waveSpeedTrigger': new WaveSpeedTrigger().description.properties,
+	'n8n-nodes-wavespeed-models.waveSpeed': new WaveSpeed().description.properties,
+	'n8n-nodes-wavespeed-models.waveSpeedTrigger': new WaveSpeedTrigger().description.properties,
 };
 
 /** The properties shown for these parameter values (n8n's displayOptions `show` rules, one level deep). */

@@ -60,7 +60,7 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 	const node: INode = {
 		id: 'test-node',
 		name: 'WaveSpeed',
-		type: options.toolCall === 'type' ? 'n8n-nodes-wavespeed.waveSpeedTool' : 'n8n-nodes-wavespeed.waveSpeed',
+		type: options.toolCall === 'type' ? 'n8n-nodes-wavespeed-models.waveSpeedTool' : 'n8n-nodes-wavespeed-models.waveSpeed',
 		typeVersion: 1,
 		position: [0, 0],
 		parameters: {},

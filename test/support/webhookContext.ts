@@ -51,7 +51,7 @@ export function createWebhookContext(options: {
 		...base.ctx.getNode(),
 		id: options.nodeId ?? 'trigger-node',
 		name: options.nodeName ?? 'WaveSpeed Trigger',
-		type: 'n8n-nodes-wavespeed.waveSpeedTrigger',
+		type: 'n8n-nodes-wavespeed-models.waveSpeedTrigger',
 		credentials: { waveSpeedAiApi: { id: options.credentialId ?? 'test-credential', name: 'WaveSpeed' } },
 	};
 	const { headers, rawBody, query } = options.call;

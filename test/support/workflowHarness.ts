@@ -34,7 +34,7 @@ import { makePlaceholderPng } from './placeholderPng';
 import { installProcessedDataStore } from './processedDataStore';
 
 export type BinaryMode = 'default' | 'filesystem';
-export const WAVESPEED_TYPE = 'n8n-nodes-wavespeed.waveSpeed';
+export const WAVESPEED_TYPE = 'n8n-nodes-wavespeed-models.waveSpeed';
 
 // ---- Test-only node types (n8n-nodes-base is not installed) ----
 

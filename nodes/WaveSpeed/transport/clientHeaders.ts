@@ -3,7 +3,7 @@
  * "wavespeed-js" and its version). Sent on API calls only, never to storage or a CDN. The version is a constant
  * because nodes/ may not read package.json at run time; a test keeps it equal to package.json's.
  */
-export const CLIENT_NAME = 'n8n-nodes-wavespeed';
+export const CLIENT_NAME = 'n8n-nodes-wavespeed-models';
 export const CLIENT_VERSION = '0.1.0';
 
 export const CLIENT_HEADERS: Readonly<Record<string, string>> = {

@@ -10,7 +10,7 @@ type Kind = 'waiting' | 'passed' | 'failed' | 'missing';
 const KINDS: Kind[] = ['waiting', 'passed', 'failed', 'missing'];
 
 const contextFor = (onError: INode['onError']) =>
-	({ getNode: () => ({ name: 'WaveSpeed', type: 'n8n-nodes-wavespeed.waveSpeed', typeVersion: 1, position: [0, 0], parameters: {}, id: 'n', onError }) }) as unknown as ApiContext;
+	({ getNode: () => ({ name: 'WaveSpeed', type: 'n8n-nodes-wavespeed-models.waveSpeed', typeVersion: 1, position: [0, 0], parameters: {}, id: 'n', onError }) }) as unknown as ApiContext;
 
 /** Every sequence of `length` kinds (4^length of them). */
 function allMixes(length: number): Kind[][] {

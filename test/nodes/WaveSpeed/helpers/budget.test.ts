@@ -2,7 +2,7 @@ import type { INode } from 'n8n-workflow';
 
 import { SubmitGate, describeBalanceRefusal, describeCapRefusal, describeUnquoted, formatUsd, isOver, readBalanceUsd, sumEstimates } from '../../../../nodes/WaveSpeed/helpers/budget';
 
-const node = { name: 'WaveSpeed', type: 'n8n-nodes-wavespeed.waveSpeed', typeVersion: 1, position: [0, 0], parameters: {}, id: '1' } as INode;
+const node = { name: 'WaveSpeed', type: 'n8n-nodes-wavespeed-models.waveSpeed', typeVersion: 1, position: [0, 0], parameters: {}, id: '1' } as INode;
 const tenAt = (usd: number) => Array.from({ length: 10 }, (_, itemIndex) => ({ itemIndex, costUsd: usd }));
 
 describe('budget', () => {
