@@ -43,3 +43,22 @@ export function attachStore(context: TestContext, store: InMemoryProcessedDataSt
 export function nodeRowKey(context: TestContext): string {
 	return `${TEST_WORKFLOW_ID}|n:${context.ctx.getNode().id}`;
 }
+
+/**
+ * A `check` hook whose first probe call (a lookup asking about candidate tasks) writes, then loses its reply, as a
+ * database connection dropped after the commit does. `dropped()` tells whether it happened.
+ */
+export function loseFirstProbeReply(): { check: NonNullable<StoreHooks['check']>; dropped: () => boolean } {
+	let dropped = false;
+	return {
+		check: async (items, record) => {
+			const answer = await record();
+			if (!dropped && items.some((item) => String(item).startsWith('["wavespeed-probe"'))) {
+				dropped = true;
+				throw new Error('Connection terminated unexpectedly');
+			}
+			return answer;
+		},
+		dropped: () => dropped,
+	};
+}

@@ -288,3 +288,9 @@ export function chain(...nodes: INode[]): WorkflowJson {
 	}
 	return { nodes, connections };
 }
+
+/** The same nodes (same ids: what the store is keyed by) with other input items: another execution of one workflow. */
+export function withItems(workflow: WorkflowJson, items: object[]): WorkflowJson {
+	const nodes = workflow.nodes.map((each) => (each.name === 'Start' ? { ...each, parameters: { items: JSON.stringify(items) } } : each));
+	return { ...workflow, nodes };
+}

@@ -10,8 +10,8 @@ import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
 import { installProcessedDataStore } from '../support/processedDataStore';
 import { waitFor } from '../support/waitFor';
 import type { InMemoryProcessedDataStore } from '../support/processedDataStore';
-import type { WorkflowHarness, WorkflowJson } from '../support/workflowHarness';
-import { WAVESPEED_TYPE, chain, createWorkflowHarness, node } from '../support/workflowHarness';
+import type { WorkflowHarness } from '../support/workflowHarness';
+import { WAVESPEED_TYPE, chain, createWorkflowHarness, node, withItems } from '../support/workflowHarness';
 
 const HOUR_MS = 3_600_000;
 const UPSCALER = 'wavespeed-ai/image-upscaler';
@@ -30,11 +30,6 @@ const keyedEdit = (options: object = {}, settings: Partial<INode> = {}) =>
 		settings,
 	);
 
-/** The same nodes (same ids: what the store is keyed by) with other input items: another execution of one workflow. */
-function withItems(workflow: WorkflowJson, items: object[]): WorkflowJson {
-	const nodes = workflow.nodes.map((each) => (each.name === 'Start' ? { ...each, parameters: { items: JSON.stringify(items) } } : each));
-	return { ...workflow, nodes };
-}
 
 /** Moves every task of the local server `ms` into the past, as if the run that made them happened that long ago. */
 function ageTasks(fake: FakeWaveSpeed, ms: number): void {

@@ -6,13 +6,10 @@
  */
 import type { INode } from 'n8n-workflow';
 
-import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
-import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
-import { installProcessedDataStore } from '../support/processedDataStore';
-import type { InMemoryProcessedDataStore } from '../support/processedDataStore';
+import { useStoreSuite } from '../support/useStoreSuite';
 import { waitFor } from '../support/waitFor';
-import type { WorkflowHarness, WorkflowJson } from '../support/workflowHarness';
-import { WAVESPEED_TYPE, chain, createWorkflowHarness, node } from '../support/workflowHarness';
+import type { WorkflowResult } from '../support/workflowHarness';
+import { WAVESPEED_TYPE, chain, node, withItems } from '../support/workflowHarness';
 
 const start = (items: object[]) => node('Start', 'test.start', { items: JSON.stringify(items) });
 const generate = (options: object = {}) =>
@@ -21,90 +18,74 @@ const edit = () =>
 	node('Edit', WAVESPEED_TYPE, { operation: 'editImage', imageSource: 'binary', binaryProperties: 'data', prompt: 'On marble', options: { pollInterval: 0.5 } } satisfies INode['parameters']);
 const makeBinary = () => node('Make Binary', 'test.makeBinary', { seed: '={{ $json.photo }}' });
 
-/** The same nodes (same ids: what the store is keyed by) with other input items: another execution of one workflow. */
-function withItems(workflow: WorkflowJson, items: object[]): WorkflowJson {
-	return { ...workflow, nodes: workflow.nodes.map((each) => (each.name === 'Start' ? { ...each, parameters: { items: JSON.stringify(items) } } : each)) };
-}
 
 describe('Recover Undelivered Results, in n8n-core\'s executor', () => {
-	let fake: FakeWaveSpeed;
-	let harness: WorkflowHarness;
-	let store: InMemoryProcessedDataStore;
-	beforeAll(async () => {
-		fake = await startFakeWaveSpeed();
-		store = await installProcessedDataStore();
-		harness = createWorkflowHarness('default', { apiKey: fake.options.apiKey, baseUrl: fake.url });
-	});
-	afterEach(() => {
-		fake.reset();
-		store.reset();
-	});
-	afterAll(async () => await fake.close());
+	const suite = useStoreSuite();
 
 	it('a run that failed after paying hands its tasks to the next run of the same input: recovered, nothing paid again', async () => {
 		const workflow = chain(start([{ p: 'a mug' }, { p: 'a cup' }, { p: 'a vase' }]), generate());
 		// The first download fails: the node fails, and n8n discards the output of the items that had finished.
-		fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
-		const failed = await harness.run(workflow);
+		suite.fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
+		const failed = await suite.harness.run(workflow);
 		expect(failed.run.status).toBe('error');
-		const paid = [...fake.tasks.keys()];
+		const paid = [...suite.fake.tasks.keys()];
 		expect(paid).toHaveLength(3);
 
-		const again = await harness.run(workflow);
+		const again = await suite.harness.run(workflow);
 		const items = again.output('Generate');
 		// Before: 6 tasks, the first 3 results lost.
-		expect(fake.tasks.size).toBe(3);
+		expect(suite.fake.tasks.size).toBe(3);
 		expect(items.map((item) => item.json.id).sort()).toEqual([...paid].sort());
 		for (const item of items) {
 			expect(item.json).toMatchObject({ status: 'completed', recovered: true });
 			expect(item.binary?.data?.mimeType).toBe('image/png');
 		}
 		// The prompt each item sent is the prompt of the task it got.
-		expect(items.map((item) => fake.tasks.get(String(item.json.id))?.request.prompt)).toEqual(['a mug', 'a cup', 'a vase']);
+		expect(items.map((item) => suite.fake.tasks.get(String(item.json.id))?.request.prompt)).toEqual(['a mug', 'a cup', 'a vase']);
 	});
 
 	it('names the execution that paid, and a third run pays anew: a recovered result, once delivered, is not taken again', async () => {
 		const workflow = chain(start([{ p: 'a mug' }]), generate());
-		fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
-		const failed = await harness.run(workflow);
-		const again = await harness.run(workflow);
+		suite.fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
+		const failed = await suite.harness.run(workflow);
+		const again = await suite.harness.run(workflow);
 		const [recovered] = again.output('Generate');
 		expect(recovered.json.recoveredFromExecution).toBe(failed.executionId);
-		const third = await harness.run(workflow);
+		const third = await suite.harness.run(workflow);
 		expect(third.output('Generate')[0].json.recovered).toBeUndefined();
-		expect(fake.tasks.size).toBe(2);
+		expect(suite.fake.tasks.size).toBe(2);
 	});
 
 	it('a stopped execution (the Stop button) leaves its paid tasks to the next run', async () => {
 		const workflow = chain(start([{ p: 'a mug [inference:3000]' }, { p: 'a cup [inference:3000]' }]), generate());
-		const running = await harness.start(workflow);
-		await waitFor('both submits', async () => (fake.countRequests('generate') === 2 && fake.countRequests('result') > 0 ? true : undefined), 15_000);
+		const running = await suite.harness.start(workflow);
+		await waitFor('both submits', async () => (suite.fake.countRequests('generate') === 2 && suite.fake.countRequests('result') > 0 ? true : undefined), 15_000);
 		running.stop();
 		await running.done.catch(() => undefined);
-		const again = await harness.run(workflow);
+		const again = await suite.harness.run(workflow);
 		expect(again.output('Generate').map((item) => item.json.recovered)).toEqual([true, true]);
-		expect(fake.tasks.size).toBe(2);
+		expect(suite.fake.tasks.size).toBe(2);
 	});
 
 	it('a deliberate second run after a successful one pays for new tasks: no silent reuse', async () => {
 		const workflow = chain(start([{ p: 'a mug' }, { p: 'a cup' }]), generate());
-		const first = await harness.run(workflow);
-		const second = await harness.run(workflow);
-		expect(fake.tasks.size).toBe(4);
+		const first = await suite.harness.run(workflow);
+		const second = await suite.harness.run(workflow);
+		expect(suite.fake.tasks.size).toBe(4);
 		expect(second.output('Generate').map((item) => item.json.recovered)).toEqual([undefined, undefined]);
 		expect(second.output('Generate').map((item) => item.json.id)).not.toEqual(first.output('Generate').map((item) => item.json.id));
 	});
 
 	it('identical items of one batch are two tasks, and a re-run after a failure gets each of them once', async () => {
 		const workflow = chain(start([{ p: 'a mug' }, { p: 'a mug' }]), generate());
-		fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
-		await harness.run(workflow);
-		expect(fake.tasks.size).toBe(2);
-		const ids = again(await harness.run(workflow));
+		suite.fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
+		await suite.harness.run(workflow);
+		expect(suite.fake.tasks.size).toBe(2);
+		const ids = again(await suite.harness.run(workflow));
 		expect(new Set(ids).size).toBe(2);
-		expect(ids.sort()).toEqual([...fake.tasks.keys()].sort());
+		expect(ids.sort()).toEqual([...suite.fake.tasks.keys()].sort());
 
-		function again(result: Awaited<ReturnType<WorkflowHarness['run']>>): string[] {
+		function again(result: WorkflowResult): string[] {
 			return result.output('Generate').map((item) => {
 				expect(item.json.recovered).toBe(true);
 				return String(item.json.id);
@@ -114,25 +95,25 @@ describe('Recover Undelivered Results, in n8n-core\'s executor', () => {
 
 	it('binary inputs count by content: a re-run recovers the edit of the same photo; another photo is a new task', async () => {
 		const workflow = chain(start([{ photo: 'photo-1' }]), makeBinary(), edit());
-		fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
-		await harness.run(workflow);
-		const again = await harness.run(workflow);
+		suite.fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
+		await suite.harness.run(workflow);
+		const again = await suite.harness.run(workflow);
 		expect(again.output('Edit')[0].json.recovered).toBe(true);
-		expect(fake.tasks.size).toBe(1);
+		expect(suite.fake.tasks.size).toBe(1);
 		// Same node, same prompt, another product photo, after a failed run of the first: never the first photo's edit.
-		fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
-		await harness.run(workflow);
-		const other = await harness.run(withItems(workflow, [{ photo: 'photo-2' }]));
+		suite.fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
+		await suite.harness.run(workflow);
+		const other = await suite.harness.run(withItems(workflow, [{ photo: 'photo-2' }]));
 		expect(other.output('Edit')[0].json.recovered).toBeUndefined();
-		expect(fake.tasks.size).toBe(3);
+		expect(suite.fake.tasks.size).toBe(3);
 	});
 
 	it('Recover Undelivered Results 0 turns it off: the re-run pays again', async () => {
 		const workflow = chain(start([{ p: 'a mug' }]), generate({ recoverWithinHours: 0 }));
-		fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
-		await harness.run(workflow);
-		const again = await harness.run(workflow);
+		suite.fake.faults.push({ route: 'download', kind: 'status', status: 404, times: 1 });
+		await suite.harness.run(workflow);
+		const again = await suite.harness.run(workflow);
 		expect(again.output('Generate')[0].json.recovered).toBeUndefined();
-		expect(fake.tasks.size).toBe(2);
+		expect(suite.fake.tasks.size).toBe(2);
 	});
 });

@@ -6,7 +6,7 @@ import { contextFor, editParams } from '../../../support/builders';
 import { createExecuteContext, runNode } from '../../../support/executeContext';
 import type { FakeTask, FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { InMemoryProcessedDataStore } from '../../../support/processedDataStore';
-import { attachStore } from '../../../support/storeHooks';
+import { attachStore, loseFirstProbeReply } from '../../../support/storeHooks';
 import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
 import { FAST_OPTIONS } from '../../../support/builders';
 import { HISTORY_PAGE_SIZE, MAX_HISTORY_PAGES } from '../../../../nodes/WaveSpeed/helpers/taskHistory';
@@ -120,20 +120,11 @@ describe('Idempotency Key: a reused result is this key\'s, or it is not reused',
 		const store = new InMemoryProcessedDataStore();
 		const paid = await payOnce(fake, store);
 		addStrangerEdit(fake, 'stranger-task');
-		let dropped = false;
+		const lossy = loseFirstProbeReply();
 		const repeat = createExecuteContext(contextFor(fake, keyed('sku-1')));
-		attachStore(repeat, store, {
-			check: async (items, record) => {
-				const answer = await record();
-				if (!dropped && items.some((item) => String(item).startsWith('["wavespeed-probe"'))) {
-					dropped = true;
-					throw new Error('Connection terminated unexpectedly');
-				}
-				return answer;
-			},
-		});
+		attachStore(repeat, store, { check: lossy.check });
 		const [item] = await runNode(repeat);
-		expect(dropped).toBe(true);
+		expect(lossy.dropped()).toBe(true);
 		expect(item.json).toMatchObject({ id: paid, reused: true });
 	});
 

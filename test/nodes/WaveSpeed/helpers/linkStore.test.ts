@@ -8,7 +8,7 @@ import type { TestContext } from '../../../support/executeContext';
 import { createExecuteContext } from '../../../support/executeContext';
 import { InMemoryProcessedDataStore } from '../../../support/processedDataStore';
 import type { StoreHooks } from '../../../support/storeHooks';
-import { attachStore, nodeRowKey } from '../../../support/storeHooks';
+import { attachStore, loseFirstProbeReply, nodeRowKey } from '../../../support/storeHooks';
 import { readLinks, recordLink } from '../../../../nodes/WaveSpeed/helpers/linkStore';
 
 function storeContext(store: InMemoryProcessedDataStore, hooks: StoreHooks = {}): TestContext {
@@ -44,19 +44,10 @@ describe('linkStore: links a lookup cannot create', () => {
 	it('a probe whose write landed but whose reply was lost reads as tainted on the retry, never as a link', async () => {
 		const store = new InMemoryProcessedDataStore();
 		await recordLink(storeContext(store).ctx, 'sku-1', 'paid', 0);
-		let dropped = false;
-		const lossy = storeContext(store, {
-			check: async (items, record) => {
-				const answer = await record();
-				if (!dropped && items.some((item) => String(item).startsWith('["wavespeed-probe"'))) {
-					dropped = true;
-					throw new Error('Connection terminated unexpectedly');
-				}
-				return answer;
-			},
-		});
-		expect(Object.fromEntries(await readLinks(lossy.ctx, 'sku-1', ['stranger', 'paid'], 0))).toEqual({ stranger: 'tainted', paid: 'tainted' });
-		expect(dropped).toBe(true);
+		const lossy = loseFirstProbeReply();
+		const context = storeContext(store, { check: lossy.check });
+		expect(Object.fromEntries(await readLinks(context.ctx, 'sku-1', ['stranger', 'paid'], 0))).toEqual({ stranger: 'tainted', paid: 'tainted' });
+		expect(lossy.dropped()).toBe(true);
 	});
 
 	it("another process's whole-row write that puts our probes back makes them tainted, never links", async () => {
