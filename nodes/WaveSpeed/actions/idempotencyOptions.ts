@@ -19,7 +19,7 @@ export const idempotencyKeyOption: INodeProperties = {
 	default: '',
 	placeholder: 'e.g. {{ $json.sku }}-v2',
 	description:
-		"Per item. An item whose key this node already submitted inside the Reuse Window gets that task's result again (reused: true) instead of a new, paid task, across executions, n8n restarts, Retry and queue-mode workers; a key whose task failed is submitted again. Not guaranteed for two executions with the same key at the same moment. Manual test runs count too (use a test suffix while testing). Keys belong to this node; needs a saved workflow. Empty: every item is a new task.",
+		"Per item. An item whose key this node already submitted inside the Reuse Window gets that task's result again (reused: true) instead of a new, paid task, across executions, n8n restarts, Retry and queue-mode workers, but only when WaveSpeed confirms the task ran this item's model and inputs; otherwise it pays for a new task and says why (reuseNote). A key whose task failed is submitted again. Not guaranteed for two executions with the same key at the same moment. Manual test runs count too (use a test suffix while testing). Keys belong to this node; needs a saved workflow. Empty: every item is a new task.",
 	displayOptions: { show: { '/operation': PAID_OPERATIONS } },
 };
 
@@ -30,7 +30,7 @@ export const reuseWindowOption: INodeProperties = {
 	default: DEFAULT_REUSE_WINDOW_HOURS,
 	typeOptions: { minValue: 0, maxValue: HISTORY_KEPT_HOURS, numberPrecision: 2 },
 	description:
-		'With an Idempotency Key: how long a submitted task is reused. Older tasks are paid for again. The check reads WaveSpeed\'s task list of this period (free).',
+		'With an Idempotency Key: how long a submitted task is reused, at most 168 (WaveSpeed keeps 7 days of task history). Older tasks are paid for again. The check reads WaveSpeed\'s task list of this period (free).',
 	displayOptions: { show: { '/operation': PAID_OPERATIONS } },
 };
 
