@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command after making sure the dev dependencies are installed: `npm ci` when node_modules is missing or older
-# than package-lock.json (a fresh clone, or a pull that changed the lock). Every npm script the README names goes
-# through here, so each works on a fresh clone.
+# than package-lock.json (a fresh clone, or a pull that changed the lock). Every npm script the README and
+# docs/development.md name goes through here, so each works on a fresh clone.
 #   bash scripts/with-deps.sh tsc -p tsconfig.build.json
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -8,10 +8,11 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { optionsProperty, qualityProperty, resolutionProperty, waitForCompletionProperty } from './actions/descriptions';
-import { editImage, generateImage, getBalance, getResult, operationProperty, runModel } from './actions';
-import { router } from './actions/router';
+import { optionsProperty, qualityProperty, resolutionProperty, waitForCompletionProperty } from './operations/descriptions';
+import { editImage, generateImage, getBalance, getResult, operationProperty, runModel } from './operations';
+import { router } from './engine/router';
 import { listSearch, loadOptions, resourceMapping } from './methods';
+import { outputShaping } from './engine/itemOutcomes';
 import { resumeOnCallback } from './webhooks/resumeOnCallback';
 import { resumeWebhooks } from './webhooks/resumeWebhook';
 
@@ -55,6 +56,6 @@ export class WaveSpeed implements INodeType {
 	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		return await resumeOnCallback.call(this);
+		return await resumeOnCallback.call(this, outputShaping);
 	}
 }

@@ -14,7 +14,7 @@ import { triggerProperties } from './description';
 import { RecentTasks } from './recentTasks';
 import { buildTriggerItem, readTriggerOptions } from './triggerItem';
 
-// This process's memory, shared by every WaveSpeed Trigger it runs (see the README's limits).
+// This process's memory, shared by every WaveSpeed Trigger it runs (see docs/wait-by-webhook-and-trigger.md, "Limits").
 const recentTasks = new RecentTasks();
 
 type TriggerContext = IWebhookFunctions | IHookFunctions;

@@ -2,9 +2,9 @@
  * What the WaveSpeed Trigger does with one incoming call, once its signature has been checked: refuse it, acknowledge
  * it without starting anything, or start one execution for the finished task it reports. Pure.
  */
-import { readOutputs } from '../WaveSpeed/helpers/outputData';
-import { isTerminal } from '../WaveSpeed/helpers/taskStatus';
-import type { Task } from '../WaveSpeed/helpers/types';
+import { readOutputs } from '../WaveSpeed/media/outputData';
+import { isTerminal } from '../WaveSpeed/models/taskStatus';
+import type { Task } from '../WaveSpeed/transport/types';
 
 /** What WaveSpeed POSTs: the prediction, with the inputs the task was submitted with. */
 export interface CallbackPrediction extends Task {

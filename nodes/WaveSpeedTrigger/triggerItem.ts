@@ -1,8 +1,8 @@
 /** The item a finished task starts its execution with: the prediction, the Trigger URL's query, the outputs as files. */
 import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
 
-import { buildOutputItem, getTaskJson } from '../WaveSpeed/helpers/output';
-import { COMPLETED_STATUS } from '../WaveSpeed/helpers/taskStatus';
+import { buildOutputItem, getTaskJson } from '../WaveSpeed/media/output';
+import { COMPLETED_STATUS } from '../WaveSpeed/models/taskStatus';
 import type { CallbackPrediction } from './callbackDecision';
 import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from './description';
 

@@ -33,7 +33,7 @@ const TOOL_NODE_NAME = 'WaveSpeed edit image';
 /** What n8n calls the tool for the model: the node name with runs of other characters made "_" (nodeNameToToolName). */
 const TOOL_NAME = 'WaveSpeed_edit_image';
 const USER_PROMPT = 'Edit https://images.example.com/shoe.png: put the shoe on a beach';
-/** What the node answers an agent with (README, "As an AI agent's tool"): not has_nsfw_contents, timings, images, …. */
+/** What the node answers an agent with (docs/edit-images-in-a-batch.md, "As an AI agent's tool"): not has_nsfw_contents, timings, images, …. */
 const AGENT_FIELDS = ['id', 'status', 'outputs', 'error', 'estimatedCostUsd'];
 const LLM_ARGUMENTS = { prompt: 'Put the shoe on a sunny beach', imageUrl: 'https://images.example.com/shoe.png' };
 

@@ -80,7 +80,7 @@ const WAIT_WORKFLOW = webhookWorkflow(
 	`const [item] = $input.all();
 return Object.keys(item.binary).sort().map((key, index) => ({ json: { prompt: 'Parked ' + key + ' [inference:' + (3000 + 1000 * index) + ']' }, binary: { data: item.binary[key] } }));`,
 	{ imageSource: 'binary', binaryProperties: 'data', options: { waitMethod: 'webhook', maxConcurrency: IMAGES_PER_EXECUTION } },
-	// A waiting node resumes only into items: it waits by webhook under "Continue", else it polls (README).
+	// A waiting node resumes only into items: it waits by webhook under "Continue", else it polls (docs/wait-by-webhook-and-trigger.md).
 	{ onError: 'continueRegularOutput' },
 );
 

@@ -7,14 +7,14 @@ import type {
 	ResourceMapperFields,
 } from 'n8n-workflow';
 
-import type { CatalogueModel } from '../helpers/catalogue';
-import { describeCatalogueFailure, getEditorCatalogue } from '../helpers/catalogue';
-import type { SchemaProperty } from '../helpers/requestSchema';
-import { OPTION_FIELDS, getMediaFieldShape } from '../helpers/requestSchema';
+import type { CatalogueModel } from '../models/catalogue';
+import { describeCatalogueFailure, getEditorCatalogue } from '../models/catalogue';
+import type { SchemaProperty } from '../models/requestSchema';
+import { OPTION_FIELDS, getMediaFieldShape } from '../models/requestSchema';
 
 /**
  * The editor's side of Run Model: the searchable model list, the inputs form built from the chosen model's schema,
- * and its URL inputs for binary mapping. All read the catalogue cached for the editor (helpers/catalogue); its errors
+ * and its URL inputs for binary mapping. All read the catalogue cached for the editor (models/catalogue); its errors
  * say they come from the catalogue. A model it does not list still runs, with its inputs under Additional Inputs.
  */
 

@@ -2,7 +2,7 @@ import type { IHttpRequestMethods, IN8nHttpFullResponse } from 'n8n-workflow';
 import type { ApiContext } from './context';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { BinaryStream } from '../helpers/types';
+import type { BinaryStream } from './types';
 
 import { parseRetryAfterMs } from './retry';
 import { AttemptFailure, Cancelled, withRetries } from './retryLoop';

@@ -8,7 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import type { Envelope } from '../helpers/types';
+import type { Envelope } from './types';
 import { readBaseUrl } from './baseUrl';
 import { CLIENT_HEADERS } from './clientHeaders';
 import type { ApiContext } from './context';

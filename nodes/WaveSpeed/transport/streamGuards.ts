@@ -3,7 +3,7 @@
  * is no pass-through stream to put in between: the first bytes are read and put back (`unshift`), and the chunks the
  * consumer is handed are watched where every Readable hands them out, its `data` event.
  */
-import type { BinaryStream } from '../helpers/types';
+import type { BinaryStream } from './types';
 
 export interface PeekedHead {
 	/** The first bytes: at least the number asked for, unless the body ended first. */

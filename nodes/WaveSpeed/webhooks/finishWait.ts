@@ -1,15 +1,14 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { outcomesBeforeWait } from '../actions/itemOutcomes';
-import type { ItemOutcome } from '../actions/itemOutcomes';
-import { runPool } from '../helpers/concurrency';
-import { taskError } from '../helpers/itemErrors';
-import { buildOutputItem } from '../helpers/output';
-import { assertTaskNotFailed, fetchTask } from '../helpers/task';
-import { isTerminal } from '../helpers/taskStatus';
-import type { Task } from '../helpers/types';
+import type { ItemOutcome } from '../task/itemOutcome';
+import { runPool } from '../task/concurrency';
+import { taskError } from '../transport/itemErrors';
+import { buildOutputItem } from '../media/output';
+import { assertTaskNotFailed, fetchTask } from '../task/task';
+import { isTerminal } from '../models/taskStatus';
+import type { Task } from '../transport/types';
 import type { ApiContext } from '../transport/context';
-import type { WaitState, WaitingTask } from './waitState';
+import type { OutputShaping, WaitState, WaitingTask } from './waitState';
 
 /**
  * Whether every task of the wait has ended, asked of WaveSpeed (callbacks may be lost or repeated: the result
@@ -31,8 +30,8 @@ export async function readEndedTasks(ctx: ApiContext, state: WaitState): Promise
  * Each item's outcome, in input order, exactly as poll mode builds it: outputs downloaded (Max Concurrency at once)
  * and checked, the cost added; failed tasks and items that failed before the wait are errors that name the task.
  */
-export async function buildOutcomes(ctx: ApiContext, state: WaitState, tasks: Map<string, Task>): Promise<ItemOutcome[]> {
-	const outcomes = outcomesBeforeWait(ctx, state);
+export async function buildOutcomes(ctx: ApiContext, state: WaitState, tasks: Map<string, Task>, shaping: OutputShaping): Promise<ItemOutcome[]> {
+	const outcomes = shaping.beforeWait(ctx, state);
 	await runPool(state.waiting.length, state.maxConcurrency, async (index) => {
 		const waiting = state.waiting[index];
 		outcomes[waiting.itemIndex] = await finishItem(ctx, waiting, tasks.get(waiting.taskId)).then(

@@ -1,9 +1,9 @@
 import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { checkCallback, readRawBody } from './callbackSecret';
-import { outcomesToItems } from '../actions/itemOutcomes';
 import { buildOutcomes, readEndedTasks } from './finishWait';
 import { clearWaitState, getWaitId, loadWaitState } from './waitState';
+import type { OutputShaping } from './waitState';
 
 const CLAIM_TTL_MS = 10 * 60_000;
 /** Waits this process is resuming: a repeated or simultaneous final callback must not resume the same wait twice. */
@@ -23,10 +23,10 @@ function claim(waitId: string): boolean {
  * waiting. Once every task has ended (asked of WaveSpeed, not taken from the call), the execution resumes with what
  * poll mode would have output.
  */
-export async function resumeOnCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+export async function resumeOnCallback(this: IWebhookFunctions, shaping: OutputShaping): Promise<IWebhookResponseData> {
 	// A throw from here would make n8n end the waiting execution with a webhook error and pass an empty item on: any
 	// failure (the secret or a result unreadable now) is answered 503 instead, and WaveSpeed delivers the call again.
-	return await handleCallback(this).then(
+	return await handleCallback(this, shaping).then(
 		(response) => response,
 		(error: Error) => {
 			this.logger.warn(`WaveSpeed: a callback for a waiting execution could not be handled now: ${error.message}`);
@@ -40,7 +40,7 @@ function answer(ctx: IWebhookFunctions, status: number, error: string): IWebhook
 	return { noWebhookResponse: true };
 }
 
-async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
+async function handleCallback(ctx: IWebhookFunctions, shaping: OutputShaping): Promise<IWebhookResponseData> {
 	const acknowledge = (note: string): IWebhookResponseData => ({ webhookResponse: { received: true, note } });
 	const rawBody = await readRawBody(ctx);
 	const problem = rawBody ? await checkCallback(ctx, rawBody) : 'the body is empty';
@@ -55,9 +55,9 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 	if (!claim(String(getWaitId(ctx)))) return acknowledge('This execution is already resuming');
 
 	// Failed tasks and failed downloads become error items: the node only waits by webhook under Continue On Fail.
-	const outcomes = await buildOutcomes(ctx, state, ended);
+	const outcomes = await buildOutcomes(ctx, state, ended, shaping);
 	clearWaitState(ctx);
-	return { workflowData: [outcomesToItems(ctx, outcomes, state.itemCount)] };
+	return { workflowData: [shaping.toItems(ctx, outcomes, state.itemCount)] };
 }
 
 /** The task the verified bytes speak of. */

@@ -1,12 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { readWaitMethod } from '../actions/parameters';
-import type { TaskSettings } from '../helpers/taskRun';
+import type { TaskSettings } from '../task/taskRun';
 import { readApiBaseUrl, whyWaveSpeedCannotCall } from './callbackReachability';
-import { outcomesBeforeWait, outcomesToItems } from '../actions/itemOutcomes';
 import { buildOutcomes, readEndedTasks } from './finishWait';
-import type { WaitState } from './waitState';
+import type { OutputShaping, WaitState } from './waitState';
 import { checkStateStorage, saveWaitState } from './waitState';
 
 /** How this execution waits: WaveSpeed calls `callbackUrl` (n8n's resume URL), or it polls, with `note` saying why. */
@@ -22,9 +20,9 @@ export interface WaitPlan {
 export async function planWait(
 	ctx: IExecuteFunctions,
 	settings: Array<TaskSettings | undefined>,
-	run: { isToolCall: boolean; continueOnFail: boolean },
+	run: { waitMethod: string; isToolCall: boolean; continueOnFail: boolean },
 ): Promise<WaitPlan> {
-	if (readWaitMethod(ctx) !== 'webhook') return {};
+	if (run.waitMethod !== 'webhook') return {};
 	const waiting = settings.filter((item): item is TaskSettings => item?.waitForCompletion === true);
 	if (waiting.length === 0) return {};
 	const reason = await whyCannotWait(ctx, waiting, settings, run);
@@ -61,12 +59,12 @@ async function whyCannotWait(
  * no call may come to resume the wait. Then the node finishes now, with the items a resume would output (returned).
  * That costs one read while the newest task runs.
  */
-export async function startWaiting(ctx: IExecuteFunctions, state: WaitState): Promise<INodeExecutionData[] | undefined> {
+export async function startWaiting(ctx: IExecuteFunctions, state: WaitState, shaping: OutputShaping): Promise<INodeExecutionData[] | undefined> {
 	// Unreadable now: wait, as planned; the callbacks still come.
 	const ended = await readEndedTasks(ctx, state).catch(() => undefined);
-	if (ended) return outcomesToItems(ctx, await buildOutcomes(ctx, state, ended), state.itemCount);
+	if (ended) return shaping.toItems(ctx, await buildOutcomes(ctx, state, ended, shaping), state.itemCount);
 	await saveWaitState(ctx, state);
-	setTimedOutOutput(ctx, state);
+	setTimedOutOutput(ctx, state, shaping);
 	await ctx.putExecutionToWait(new Date(state.waitTillMs));
 	return undefined;
 }
@@ -78,12 +76,12 @@ export async function startWaiting(ctx: IExecuteFunctions, state: WaitState): Pr
  * as poll mode makes them (n8n moves them to the error output under "Continue (using error output)"). A webhook
  * resume replaces it again, with the results.
  */
-function setTimedOutOutput(ctx: IExecuteFunctions, state: WaitState): void {
+function setTimedOutOutput(ctx: IExecuteFunctions, state: WaitState, shaping: OutputShaping): void {
 	const seconds = Math.round(Math.max(...state.waiting.map((waiting) => waiting.timeoutMs)) / 1000);
-	const outcomes = outcomesBeforeWait(ctx, state);
+	const outcomes = shaping.beforeWait(ctx, state);
 	for (const { itemIndex, taskId } of state.waiting) {
 		const message = `WaveSpeed had not called back for every task when the wait ended (Timeout ${seconds} s): task ${taskId} may have finished or may still run. Collect it with "Get Result".`;
 		outcomes[itemIndex] = { error: new NodeOperationError(ctx.getNode(), message, { itemIndex }), taskId };
 	}
-	ctx.getExecuteData().data = { main: [outcomesToItems(ctx, outcomes, state.itemCount)] };
+	ctx.getExecuteData().data = { main: [shaping.toItems(ctx, outcomes, state.itemCount)] };
 }

@@ -1,23 +1,23 @@
 import { createHash } from 'node:crypto';
 
-import type { IDataObject, IExecuteFunctions, INode, IWebhookFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { OutputMedia } from '../helpers/output';
+import type { ItemOutcome } from '../task/itemOutcome';
+import type { WaitingTask } from '../task/taskRun';
+import type { ApiContext } from '../transport/context';
 
-/** How one waiting item's finished task becomes its output, as poll mode would have built it. */
-export interface WaitingTask {
-	itemIndex: number;
-	taskId: string;
-	downloadOutput: boolean;
-	outputBinaryProperty: string;
-	media: OutputMedia;
-	/** The item's Timeout: it also bounds the downloads after the wait. */
-	timeoutMs: number;
-	/** When the item's Timeout ends (epoch ms). */
-	deadlineMs: number;
-	/** Added to the output JSON (estimated cost and its source). */
-	cost: IDataObject;
+export type { WaitingTask } from '../task/taskRun';
+
+/**
+ * How item outcomes become the node's output: decided above the wait (engine/itemOutcomes.ts) and passed down by
+ * whoever starts or resumes it, so the wait never climbs back up to ask.
+ */
+export interface OutputShaping {
+	/** The items that did not wait, at their input positions, read back from the saved wait. */
+	beforeWait(ctx: ApiContext, state: WaitState): ItemOutcome[];
+	/** Every position filled, pairedItem set, errors as error items. */
+	toItems(ctx: ApiContext, outcomes: ItemOutcome[], itemCount: number): INodeExecutionData[];
 }
 
 /** An item that had already failed before the wait (bad input under Continue On Fail, a refused submit). */

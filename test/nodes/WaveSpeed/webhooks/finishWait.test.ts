@@ -1,5 +1,6 @@
 import { buildOutcomes, readEndedTasks } from '../../../../nodes/WaveSpeed/webhooks/finishWait';
 import type { WaitState } from '../../../../nodes/WaveSpeed/webhooks/waitState';
+import { outputShaping } from '../../../../nodes/WaveSpeed/engine/itemOutcomes';
 import { createExecuteContext } from '../../../support/executeContext';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
 import { useFakeWaveSpeed } from '../../../support/useFakeWaveSpeed';
@@ -74,7 +75,7 @@ describe('the resume decision of a webhook wait', () => {
 		const state = stateFor(ids, [{ itemIndex: 1, message: 'Prompt must not be empty [item 1]' }]);
 		const ctx = context();
 		const ended = await readEndedTasks(ctx, state);
-		const outcomes = await buildOutcomes(ctx, state, ended!);
+		const outcomes = await buildOutcomes(ctx, state, ended!, outputShaping);
 		expect(outcomes).toHaveLength(3);
 		const [first, second, third] = outcomes;
 		expect('item' in first && first.item.json).toMatchObject({ id: ids[0], status: 'completed', estimatedCostUsd: 0.01 });
@@ -88,7 +89,7 @@ describe('the resume decision of a webhook wait', () => {
 		const state = stateFor(ids);
 		state.waiting[0].deadlineMs = Date.now() - 60_000; // other items kept the execution waiting longer
 		const ctx = context();
-		const [outcome] = await buildOutcomes(ctx, state, (await readEndedTasks(ctx, state))!);
+		const [outcome] = await buildOutcomes(ctx, state, (await readEndedTasks(ctx, state))!, outputShaping);
 		expect('item' in outcome && outcome.item.binary?.data?.mimeType).toBe('image/png');
 	});
 });

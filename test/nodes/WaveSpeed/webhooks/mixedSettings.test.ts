@@ -1,5 +1,6 @@
 import { resumeOnCallback } from '../../../../nodes/WaveSpeed/webhooks/resumeOnCallback';
 import { loadWaitState } from '../../../../nodes/WaveSpeed/webhooks/waitState';
+import { outputShaping } from '../../../../nodes/WaveSpeed/engine/itemOutcomes';
 import { FAST_OPTIONS } from '../../../support/builders';
 import { createExecuteContext, runNode } from '../../../support/executeContext';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
@@ -87,7 +88,7 @@ describe('Wait Method "webhook" with per-item Wait for Completion and Callback U
 		}
 		const body = JSON.stringify({ id: tasks[1].id, status: 'completed' });
 		const webhook = createWebhookContext({ call: { headers: fake.callbacks.sign(body), rawBody: Buffer.from(body) }, credentials, execution, nodeName: 'WaveSpeed' });
-		const result = (await resumeOnCallback.call(webhook.ctx)) as { workflowData: Array<Array<{ json: { id?: string; status?: string }; binary?: { data: { mimeType: string } }; pairedItem: unknown }>> };
+		const result = (await resumeOnCallback.call(webhook.ctx, outputShaping)) as { workflowData: Array<Array<{ json: { id?: string; status?: string }; binary?: { data: { mimeType: string } }; pairedItem: unknown }>> };
 		const [items] = result.workflowData;
 		expect(byItem(items)).toEqual([
 			[tasks[0].id, { item: 0 }],

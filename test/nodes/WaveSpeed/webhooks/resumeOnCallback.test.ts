@@ -1,4 +1,5 @@
 import { resumeOnCallback } from '../../../../nodes/WaveSpeed/webhooks/resumeOnCallback';
+import { outputShaping } from '../../../../nodes/WaveSpeed/engine/itemOutcomes';
 import { FAST_OPTIONS } from '../../../support/builders';
 import { createExecuteContext, runNode } from '../../../support/executeContext';
 import type { FakeWaveSpeed } from '../../../support/fakeWaveSpeed';
@@ -33,7 +34,7 @@ describe("webhook(): WaveSpeed's callback for a waiting execution", () => {
 				nodeName: 'WaveSpeed',
 				credentialId,
 			});
-			return { result: await resumeOnCallback.call(context.ctx), response: context.response };
+			return { result: await resumeOnCallback.call(context.ctx, outputShaping), response: context.response };
 		};
 		return { tasks, call, execution };
 	}

@@ -109,14 +109,14 @@ describe('Wait Method "webhook": waiting, or polling with a note', () => {
 
 	it('with a public API and a resume URL on localhost (no WEBHOOK_URL), it polls: WaveSpeed could not call back', async () => {
 		const context = generate({}, { credentials: { apiKey: 'k', baseUrl: 'https://api.wavespeed.ai' }, resumeUrl: 'http://localhost:5678/webhook-waiting/7' });
-		const plan = await planWait(context.ctx, [{ waitForCompletion: true } as never], { isToolCall: false, continueOnFail: true });
+		const plan = await planWait(context.ctx, [{ waitForCompletion: true } as never], { waitMethod: 'webhook', isToolCall: false, continueOnFail: true });
 		expect(plan).toEqual({ note: expect.stringContaining("set n8n's WEBHOOK_URL") });
 		expect(fake.requests).toHaveLength(0);
 	});
 
 	it('with a public API and a public but http:// resume URL, it polls: WaveSpeed calls only https URLs', async () => {
 		const context = generate({}, { credentials: { apiKey: 'k', baseUrl: 'https://api.wavespeed.ai' }, resumeUrl: 'http://n8n.example.com/webhook-waiting/7' });
-		const plan = await planWait(context.ctx, [{ waitForCompletion: true } as never], { isToolCall: false, continueOnFail: true });
+		const plan = await planWait(context.ctx, [{ waitForCompletion: true } as never], { waitMethod: 'webhook', isToolCall: false, continueOnFail: true });
 		expect(plan).toEqual({ note: expect.stringContaining('is not https, and WaveSpeed calls only public https URLs') });
 		expect(fake.requests).toHaveLength(0);
 	});

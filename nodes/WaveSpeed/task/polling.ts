@@ -1,0 +1,86 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { sleepUnlessAborted } from '../transport/sleep';
+import { taskError, withTaskId } from '../transport/itemErrors';
+import { fetchTask } from './task';
+import type { DurationModel } from './pollSchedule';
+import { getNextPollDelayMs } from './pollSchedule';
+import { COMPLETED_STATUS, isTerminal } from '../models/taskStatus';
+import type { Task } from '../transport/types';
+
+export interface WaitOptions {
+	itemIndex: number;
+	pollIntervalMs: number;
+	/** The item's Timeout, for the message when the deadline is reached. */
+	timeoutMs: number;
+	/** When the task was submitted: the schedule counts from here. */
+	startedAtMs: number;
+	/** The item's deadline (epoch ms): no poll, and no wait before one, goes past it. */
+	deadlineMs: number;
+	signal?: AbortSignal;
+	/** What this execution learnt of tasks of the same kind (model, resolution, quality), and where to add this one. */
+	learning?: { model: DurationModel; kind: string };
+	/** Where in the interval this task's first poll falls (see ScheduleInput.phase). */
+	phase?: number;
+}
+
+/**
+ * Polls until the task is terminal, the wait limit is reached or the execution is stopped. Returns as soon as a
+ * poll sees the end (no sleep after it). Errors name the task id so Get Result can pick it up later.
+ */
+export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: WaitOptions): Promise<Task> {
+	const { itemIndex, signal } = options;
+	const { deadlineMs } = options;
+	let current = task;
+
+	const timedOut = () =>
+		taskError(
+			ctx.getNode(),
+			itemIndex,
+			current.id,
+			`WaveSpeed task ${current.id} did not finish within ${Math.round(options.timeoutMs / 1000)} s (last status "${current.status}")`,
+			`The task may still finish. Use the "Get Result" operation with task ID ${current.id} to collect it, or raise the "Timeout" option.`,
+		);
+
+	const elapsedMs = () => Date.now() - options.startedAtMs;
+	const { learning } = options;
+	let lastRunningMs = elapsedMs();
+	let lastPollMs: number | undefined;
+	while (!isTerminal(current.status)) {
+		const remainingMs = deadlineMs - Date.now();
+		if (remainingMs <= 0) throw timedOut();
+		const expectedDoneMs = learning?.model.expectedDoneMs(learning.kind);
+		const delayMs = getNextPollDelayMs({ elapsedMs: elapsedMs(), baseIntervalMs: options.pollIntervalMs, expectedDoneMs, lastPollMs, phase: options.phase });
+		// While nothing is learnt, the first task of the kind to end wakes the others (the schedule is then known).
+		const learnt = learning && expectedDoneMs === undefined ? learning.model.learntSignal(learning.kind) : undefined;
+		const wakeAtMs = Date.now() + Math.min(delayMs, remainingMs);
+		await sleepUnlessAborted(Math.min(delayMs, remainingMs), learnt && signal ? AbortSignal.any([signal, learnt]) : (learnt ?? signal));
+		if (signal?.aborted) {
+			throw taskError(
+				ctx.getNode(),
+				itemIndex,
+				current.id,
+				`Stopped while waiting for WaveSpeed task ${current.id}`,
+				`The task may still finish. Use the "Get Result" operation with task ID ${current.id} to collect it.`,
+			);
+		}
+		if (learnt?.aborted && Date.now() < wakeAtMs) continue;
+		// Woken at the deadline: a poll now would have no time left for its reply (and could outlive the item).
+		if (Date.now() >= deadlineMs) throw timedOut();
+		const taskId = current.id;
+		try {
+			const polledAtMs = elapsedMs();
+			lastPollMs = polledAtMs;
+			current = await fetchTask(ctx, taskId, itemIndex, signal, deadlineMs);
+			if (!isTerminal(current.status)) lastRunningMs = polledAtMs;
+			else if (learning && current.status === COMPLETED_STATUS) {
+				learning.model.record(learning.kind, { reportedMs: current.timings?.inference, lastRunningMs, firstDoneMs: polledAtMs });
+			}
+		} catch (error) {
+			// Retries that ran into the limit: the task may still finish, as with any time-out.
+			if (Date.now() >= deadlineMs - 50 && !signal?.aborted) throw timedOut();
+			throw withTaskId(error, taskId);
+		}
+	}
+	return current;
+}
