@@ -1,4 +1,4 @@
-import { TaskSlots } from '../helpers/concurrency';
+import { MAX_PARALLEL_TRANSFERS, TaskSlots } from '../helpers/concurrency';
 import type { TaskPacing } from '../helpers/imageTask';
 import type { TaskCallback } from '../helpers/taskRun';
 import type { WaitingTask } from '../webhooks/waitState';
@@ -50,7 +50,9 @@ export class Run {
 	) {
 		this.pacing = {
 			taskSlots: new TaskSlots(maxConcurrency),
-			downloadSlots: new TaskSlots(maxConcurrency),
+			// Each download holds a socket and a file: at Max Concurrency 1,000 a slot per task would need thousands of
+			// file descriptors at once, and 64 streams already fill a host's link.
+			downloadSlots: new TaskSlots(Math.min(maxConcurrency, MAX_PARALLEL_TRANSFERS)),
 			durations: new DurationModel(),
 			submitGate: ledger.submitGate,
 		};

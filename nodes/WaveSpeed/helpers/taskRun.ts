@@ -212,10 +212,11 @@ function noTaskCreated(ctx: IExecuteFunctions, job: TaskRunJob, refusals: number
 }
 
 async function withSlot<T>(slots: TaskSlots, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
-	await slots.acquire(signal);
+	// Not granted (the item was stopped): the work still runs and reports the stop; no slot is given back.
+	const held = await slots.acquire(signal);
 	try {
 		return await work();
 	} finally {
-		slots.release();
+		if (held) slots.release();
 	}
 }
