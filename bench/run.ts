@@ -7,6 +7,9 @@
  *   --inference-ms N   how long each task runs on the server, where a scenario does not say (default 10000)
  *   --full             also the 200-item batch
  *   --only LABEL       run the scenarios whose label contains LABEL
+ * The wide scenarios (1,000 items × 3 s at Max Concurrency 64, 250 and 1,000) say what a large account's batch costs:
+ * span, submits, polls and the heap kept (sampled after a forced GC, so garbage is not counted).
+ * BENCH_CHILD_ARGS="--cpu-prof" passes Node options to each scenario's process.
  * BENCH_DEBUG=1 also prints each task's creation time and how long after its end the node saw it and had its image.
  */
 import { execFile } from 'node:child_process';
@@ -47,6 +50,7 @@ function scenarios(full: boolean): Scenario[] {
 		{ ...base, label: '1 item', items: 1, concurrency: 4 },
 		{ ...base, label: '10 items, concurrency 1 (sequential loop)', items: 10, concurrency: 1 },
 		...(full ? [{ ...base, label: '200 items, concurrency 20', items: 200, concurrency: 20 }] : []),
+		...[64, 250, 1000].map((concurrency) => ({ ...base, label: `wide: 1000 × 3 s, Max Concurrency ${concurrency}`, items: 1000, concurrency, inferenceMs: 3000 })),
 		{ ...base, label: '1 item of 20 MB', items: 1, concurrency: 4, imageBytes: 20 * MB },
 		{ ...base, label: '20 items of 20 MB, concurrency 4', items: 20, concurrency: 4, imageBytes: 20 * MB },
 		{ ...base, label: '20 items of 20 MB, concurrency 4, memory mode', items: 20, concurrency: 4, imageBytes: 20 * MB, binaryMode: 'default' as const },
@@ -66,21 +70,25 @@ async function main(): Promise<void> {
 	const fake = await startFakeWaveSpeed({ inferenceMs, outputWidth: 1024, outputHeight: 1024 });
 	const rows: string[][] = [];
 	const notes: string[] = [];
-	const header = ['scenario', 'span s', 'ideal s', 'span / ideal', 'added latency ms (median / p95)', 'polls per task-s', 'submits/item', 'uploads/item', 'downloads/item', 'peak RSS MB', 'RSS growth MB'];
+	const header = ['scenario', 'span s', 'ideal s', 'span / ideal', 'added latency ms (median / p95)', 'polls per task-s', 'submits/item', 'uploads/item', 'downloads/item', 'peak RSS MB', 'RSS growth MB', 'peak tasks running', 'node span / ideal', 'heap after GC MB (before / peak)', 'forced GC ms', 'CPU ms/item', 'peak open fds'];
 
 	for (const scenario of scenarios(Boolean(values.full)).filter((s) => !values.only || s.label.includes(values.only))) {
 		fake.reset();
+		// Check Balance First (on by default) must pass a 1,000-item batch ($60 at GPT Image 2's medium 1k price).
+		fake.account.balanceUsd = 10_000;
 		const taskMs = scenario.inferenceMs ?? inferenceMs;
 		fake.options.inferenceMs = taskMs;
 		fake.options.maxConcurrentTasks = scenario.accountCap ?? 0;
 		fake.options.outputMinBytes = scenario.imageBytes > MB ? scenario.imageBytes : 0;
 		process.stderr.write(`running: ${scenario.label}…\n`);
 		// Asynchronously: the server answering the child lives in this process's event loop.
-		const { stdout: output } = await execFileAsync(process.execPath, [join(__dirname, 'scenario.js'), JSON.stringify({ scenario, baseUrl: fake.url, apiKey: fake.options.apiKey })], {
+		const { stdout: output, stderr } = await execFileAsync(process.execPath, ['--expose-gc', ...(process.env.BENCH_CHILD_ARGS?.split(' ').filter(Boolean) ?? []), join(__dirname, 'scenario.js'), JSON.stringify({ scenario, baseUrl: fake.url, apiKey: fake.options.apiKey })], {
 			encoding: 'utf8',
 			maxBuffer: 64 * MB,
 			env: { ...process.env, N8N_LOG_LEVEL: 'silent' },
 		});
+		// Node's warnings (MaxListenersExceededWarning on a shared signal, say) would say something grows per item.
+		for (const warning of stderr.split('\n').filter((text) => /Warning/.test(text))) notes.push(`${scenario.label}: ${warning}`);
 		const result = JSON.parse(output.trim().split('\n').pop()!) as ScenarioResult;
 		const perItem = (route: Route) => (fake.countRequests(route) / scenario.items).toFixed(1);
 		const latencies = [...fake.tasks.values()].map((task) => (task.outputSentAtMs ?? NaN) - task.completeAtMs);
@@ -105,7 +113,7 @@ async function main(): Promise<void> {
 		const idealMs = Math.ceil(scenario.items / lanes) * taskMs;
 		const taskSeconds = [...fake.tasks.values()].reduce((sum, task) => sum + (task.completeAtMs - task.createdAtMs) / 1000, 0);
 		rows.push([
-			`${scenario.label}${result.outputs === scenario.items && result.status === 'success' ? '' : ` (FAILED: ${result.outputs} outputs)`}`,
+			`${scenario.label}${result.outputs === scenario.items && result.status === 'success' ? '' : ` (FAILED: ${result.outputs} outputs${result.error ? `, ${result.error}` : ''})`}`,
 			(result.wallMs / 1000).toFixed(1),
 			(idealMs / 1000).toFixed(0),
 			(result.wallMs / idealMs).toFixed(2),
@@ -116,6 +124,13 @@ async function main(): Promise<void> {
 			perItem('download'),
 			(result.peakRssBytes / MB).toFixed(0),
 			((result.peakRssBytes - result.baselineRssBytes) / MB).toFixed(0),
+			String(fake.peakRunningTasks),
+			result.nodeMs === undefined ? '–' : (result.nodeMs / idealMs).toFixed(2),
+			result.peakHeapAfterGcBytes === undefined ? '–' : `${((result.baselineHeapBytes ?? 0) / MB).toFixed(0)} / ${(result.peakHeapAfterGcBytes / MB).toFixed(0)}`,
+			result.forcedGcMs === undefined ? '–' : result.forcedGcMs.toFixed(0),
+			// Without the benchmark's own forced GCs.
+			result.cpuMs === undefined ? '–' : ((result.cpuMs - (result.forcedGcMs ?? 0)) / scenario.items).toFixed(1),
+			String(result.peakOpenFds ?? '–'),
 		]);
 	}
 	await fake.close();

@@ -1,7 +1,11 @@
 /**
- * One benchmark scenario, in a child process of its own so its peak RSS is its own: a workflow (start → make binary →
- * WaveSpeed Edit Image) through n8n-core's executor against the local server the parent runs. Prints one JSON line.
+ * One benchmark scenario, in a child process of its own so its peak RSS and heap are its own: a workflow (start → make
+ * binary → WaveSpeed Edit Image) through n8n-core's executor against the local server the parent runs. Prints one
+ * JSON line. Started with --expose-gc: the heap is sampled after a forced GC (what is kept, not garbage).
  */
+import { readdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
 import { makePlaceholderPng } from '../test/support/placeholderPng';
 import type { BinaryMode } from '../test/support/workflowHarness';
 import { WAVESPEED_TYPE, chain, createWorkflowHarness, node } from '../test/support/workflowHarness';
@@ -30,6 +34,40 @@ export interface ScenarioResult {
 	baselineRssBytes: number;
 	outputs: number;
 	status: string;
+	/** The workflow's error, when it failed. */
+	error?: string;
+	/** The WaveSpeed node's own run, as n8n records it (the workflow's span also counts making the input binaries). */
+	nodeMs?: number;
+	/** Heap used after a forced GC: before the run, and the highest sample during it (every HEAP_SAMPLE_MS). */
+	baselineHeapBytes?: number;
+	peakHeapAfterGcBytes?: number;
+	/** Time spent in those forced GCs (they pause the run). */
+	forcedGcMs?: number;
+	/** CPU time this process used during the run (user + system): one event loop's floor under the span. */
+	cpuMs?: number;
+	/** Most file descriptors open at once (sockets and files; Linux only), sampled every 100 ms. */
+	peakOpenFds?: number;
+}
+
+/** Open file descriptors of this process, where /proc says. */
+function openFds(): number | undefined {
+	try {
+		return readdirSync('/proc/self/fd').length;
+	} catch {
+		return undefined;
+	}
+}
+
+/** How often the heap is sampled after a forced GC during a run. */
+const HEAP_SAMPLE_MS = Number(process.env.BENCH_HEAP_SAMPLE_MS ?? 2000);
+
+/** Heap used right after a full GC, and how long that GC took; undefined without --expose-gc. */
+function heapAfterGc(): { bytes: number; gcMs: number } | undefined {
+	const gc = (globalThis as { gc?: () => void }).gc;
+	if (!gc) return undefined;
+	const startedMs = performance.now();
+	gc();
+	return { bytes: process.memoryUsage().heapUsed, gcMs: performance.now() - startedMs };
 }
 
 async function main(): Promise<void> {
@@ -55,22 +93,49 @@ async function main(): Promise<void> {
 	const baselineRssBytes = process.memoryUsage.rss();
 	let peakRssBytes = baselineRssBytes;
 	const sampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss())), 20);
+	const baselineHeapBytes = heapAfterGc()?.bytes;
+	let peakHeapAfterGcBytes = baselineHeapBytes;
+	let forcedGcMs = 0;
+	const sampleHeap = () => {
+		const sample = heapAfterGc();
+		if (!sample) return;
+		forcedGcMs += sample.gcMs;
+		peakHeapAfterGcBytes = Math.max(peakHeapAfterGcBytes ?? 0, sample.bytes);
+	};
+	let peakOpenFds = openFds();
+	const fdSampler = setInterval(() => (peakOpenFds = Math.max(peakOpenFds ?? 0, openFds() ?? 0) || undefined), 100);
+	const heapSampler = HEAP_SAMPLE_MS > 0 ? setInterval(sampleHeap, HEAP_SAMPLE_MS) : undefined;
 	const startedMs = Date.now();
+	const cpuAtStart = process.cpuUsage();
 	let outputs = scenario.items;
 	let status = 'success';
+	let nodeMs: number | undefined;
+	let error: string | undefined;
+	// The run's outputs stay referenced to the last heap sample, as n8n keeps them for the next node.
+	const kept: unknown[] = [];
 	if (scenario.baseline) {
 		const image = makePlaceholderPng({ seed: 'baseline', minBytes: scenario.imageBytes });
 		await runBaseline({ baseUrl, apiKey, items: scenario.items, concurrency: scenario.concurrency, pollIntervalMs: scenario.pollIntervalSeconds * 1000, image });
 	} else {
 		const result = await harness.run(workflow);
+		kept.push(result);
 		outputs = result.run.data.resultData.runData.WaveSpeed?.[0]?.data?.main[0]?.length ?? 0;
 		status = result.run.status;
+		nodeMs = result.run.data.resultData.runData.WaveSpeed?.[0]?.executionTime;
+		error = result.run.data.resultData.error?.message;
 	}
 	const wallMs = Date.now() - startedMs;
+	const cpu = process.cpuUsage(cpuAtStart);
+	const cpuMs = (cpu.user + cpu.system) / 1000;
 	clearInterval(sampler);
+	clearInterval(heapSampler);
+	clearInterval(fdSampler);
 	peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
+	// The outputs are still held here (as n8n holds them until the next node): they count.
+	sampleHeap();
+	kept.length = 0;
 
-	const output: ScenarioResult = { wallMs, peakRssBytes, baselineRssBytes, outputs, status };
+	const output: ScenarioResult = { wallMs, peakRssBytes, baselineRssBytes, outputs, status, error, nodeMs, baselineHeapBytes, peakHeapAfterGcBytes, forcedGcMs, cpuMs, peakOpenFds };
 	process.stdout.write(`${JSON.stringify(output)}\n`);
 	process.exit(0);
 }

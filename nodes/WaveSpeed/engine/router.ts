@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { runPool } from '../task/concurrency';
+import { runPool } from '../transport/concurrency';
 import { runWithIdempotencyKey } from '../reuse/idempotency';
 import { getTaskId } from '../transport/itemErrors';
 import type { TaskSettings } from '../task/taskRun';

@@ -1,7 +1,7 @@
 import type { RunContext } from '../operations/operation';
-import { TaskSlots } from '../task/concurrency';
 import { DurationModel } from '../task/pollSchedule';
 import type { TaskPacing, WaitingTask } from '../task/taskRun';
+import { MAX_PARALLEL_TRANSFERS, TaskSlots } from '../transport/concurrency';
 import type { TaskLedger } from './taskLedger';
 
 export type { RunContext } from '../operations/operation';
@@ -33,7 +33,9 @@ export class Run {
 	) {
 		this.pacing = {
 			taskSlots: new TaskSlots(maxConcurrency),
-			downloadSlots: new TaskSlots(maxConcurrency),
+			// Each download holds a socket and a file: at Max Concurrency 1,000 a slot per task would need thousands of
+			// file descriptors at once, and 64 streams already fill a host's link.
+			downloadSlots: new TaskSlots(Math.min(maxConcurrency, MAX_PARALLEL_TRANSFERS)),
 			durations: new DurationModel(),
 			submitGate: ledger.submitGate,
 		};

@@ -3,6 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { apiRequest, getHttpStatus } from '../transport';
 import { putFile } from '../transport/files';
 import type { BinaryImage } from './imageInputs';
+import { MAX_PARALLEL_TRANSFERS, TaskSlots } from '../transport/concurrency';
 import { prefixMessage } from '../transport/itemErrors';
 import type { LegacyUploadResult, UploadTicket } from '../transport/types';
 
@@ -16,6 +17,8 @@ export interface UploadSession {
 	useLegacyRoute: boolean;
 	/** The first ticket request, while it is the only one: uploads that start meanwhile wait to learn the route. */
 	routeProbe?: Promise<unknown>;
+	/** Uploads in flight at once (MAX_PARALLEL_TRANSFERS), whatever Max Concurrency is. */
+	transferSlots: TaskSlots;
 }
 
 interface SharedUpload {
@@ -25,7 +28,7 @@ interface SharedUpload {
 }
 
 export function createUploadSession(): UploadSession {
-	return { uploadsByContent: new Map(), useLegacyRoute: false };
+	return { uploadsByContent: new Map(), useLegacyRoute: false, transferSlots: new TaskSlots(MAX_PARALLEL_TRANSFERS) };
 }
 
 /** Where one upload runs and how long it may take. */
@@ -60,7 +63,25 @@ export async function uploadImage(
 	return await url;
 }
 
+/**
+ * One upload at a time per transfer slot: at Max Concurrency 1,000 every item of a batch would otherwise open its file
+ * and a socket at the same moment. Not granted (stopped, or the deadline came): the upload runs and reports that.
+ */
 async function uploadOnce(
+	ctx: IExecuteFunctions,
+	session: UploadSession,
+	image: BinaryImage,
+	call: UploadCall,
+): Promise<string> {
+	const held = await session.transferSlots.acquire(call.signal, call.deadlineMs);
+	try {
+		return await uploadInSlot(ctx, session, image, call);
+	} finally {
+		if (held) session.transferSlots.release();
+	}
+}
+
+async function uploadInSlot(
 	ctx: IExecuteFunctions,
 	session: UploadSession,
 	image: BinaryImage,

@@ -82,7 +82,8 @@ export const DEFAULT_POLL_INTERVAL_SECONDS = 2;
 export const MIN_POLL_INTERVAL_SECONDS = 0.5;
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 export const DEFAULT_MAX_CONCURRENCY = 4;
-export const MAX_MAX_CONCURRENCY = 64;
+/** WaveSpeed's Silver level allows 300 concurrent tasks, Gold 3,000: one execution is measured up to 1,000 (README: Running at scale). */
+export const MAX_MAX_CONCURRENCY = 1000;
 
 export const optionsProperty: INodeProperties = {
 	displayName: 'Options',
@@ -135,7 +136,7 @@ export const optionsProperty: INodeProperties = {
 			default: DEFAULT_MAX_CONCURRENCY,
 			typeOptions: { minValue: 1, maxValue: MAX_MAX_CONCURRENCY },
 			description:
-				'How many items are processed at once (upload, task, wait and download). Lower it if your WaveSpeed plan allows few concurrent tasks. Read from the first item only: it applies to the whole batch.',
+				"Tasks running at WaveSpeed at once (1 to 1,000). Set it to your account level's concurrent-task limit (WaveSpeed's Account Levels page: Bronze 2, Silver 300, Gold and above 3,000 or more). Too high costs a few refused submits, never money: the node learns a lower limit from WaveSpeed's 429 replies. Read from the first item only: it applies to the whole batch.",
 		},
 		{
 			displayName: 'Max Cost per Run (USD)',

@@ -5,7 +5,7 @@ import { getHttpStatus, getRetryAfterMs, isAccountConcurrencyFull, isInsufficien
 import { DEFAULT_RETRY_POLICY, getRetryDelayMs } from '../transport/retry';
 import { sleepUnlessAborted } from '../transport/sleep';
 import type { SubmitGate } from './submitGate';
-import type { TaskSlots } from './concurrency';
+import type { TaskSlots } from '../transport/concurrency';
 import type { DurationModel } from './pollSchedule';
 import type { OutputMedia } from '../media/output';
 import { buildOutputItem, getTaskJson } from '../media/output';
@@ -226,10 +226,11 @@ function noTaskCreated(ctx: IExecuteFunctions, job: TaskRunJob, refusals: number
 }
 
 async function withSlot<T>(slots: TaskSlots, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
-	await slots.acquire(signal);
+	// Not granted (the item was stopped): the work still runs and reports the stop; no slot is given back.
+	const held = await slots.acquire(signal);
 	try {
 		return await work();
 	} finally {
-		slots.release();
+		if (held) slots.release();
 	}
 }

@@ -1,7 +1,7 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import type { ItemOutcome } from '../task/itemOutcome';
-import { runPool } from '../task/concurrency';
+import { runPool } from '../transport/concurrency';
 import { taskError } from '../transport/itemErrors';
 import { buildOutputItem } from '../media/output';
 import { assertTaskNotFailed, fetchTask } from '../task/task';

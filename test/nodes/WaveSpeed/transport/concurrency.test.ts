@@ -1,4 +1,4 @@
-import { TaskSlots, runPool } from '../../../../nodes/WaveSpeed/task/concurrency';
+import { TaskSlots, runPool } from '../../../../nodes/WaveSpeed/transport/concurrency';
 
 describe('runPool', () => {
 	it('keeps results in index order and never runs more than the limit at once', async () => {
@@ -45,6 +45,30 @@ describe('TaskSlots', () => {
 		await waiting;
 		expect(third).toBe(true);
 		expect(slots.runningCount).toBe(2);
+	});
+
+	it('hands each released slot to the oldest waiter, one waiter per slot, and a newcomer queues behind them', async () => {
+		const slots = new TaskSlots(1);
+		await slots.acquire();
+		const order: number[] = [];
+		const waiting = [0, 1, 2].map(async (index) => {
+			if (await slots.acquire()) order.push(index);
+		});
+		expect(slots.waitingCount).toBe(3);
+		slots.release();
+		await new Promise((resolve) => setImmediate(resolve));
+		// Only the first waiter was woken: the other two still wait (no wake-up of every waiter per release).
+		expect(order).toEqual([0]);
+		expect(slots.waitingCount).toBe(2);
+		// A caller arriving while others wait does not take the next slot before them.
+		const late = slots.acquire().then(() => order.push(3));
+		slots.release();
+		slots.release();
+		slots.release();
+		await Promise.all([...waiting, late]);
+		expect(order).toEqual([0, 1, 2, 3]);
+		expect(slots.runningCount).toBe(1);
+		expect(slots.waitingCount).toBe(0);
 	});
 
 	it('gives up waiting at the deadline or on abort', async () => {

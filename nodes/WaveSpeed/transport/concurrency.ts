@@ -31,6 +31,15 @@ export async function runPool<T>(
 }
 
 /**
+ * Uploads, and downloads, in flight at once per execution, whatever Max Concurrency is: each holds a socket and a file
+ * (two file descriptors) and buffers, and 64 streams already fill a host's link.
+ */
+export const MAX_PARALLEL_TRANSFERS = 64;
+
+/** setTimeout's largest delay (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
  * Slots for tasks running at WaveSpeed: what an account's concurrency limit counts. The limit starts at Max
  * Concurrency, drops to what is running when WaveSpeed refuses one more task, and climbs back by one after four
  * waves of accepted submits, so a capped account costs few refused submits and no extra time.
@@ -41,6 +50,10 @@ export class TaskSlots {
 	private confirmed = 0;
 	private limit: number;
 	private acceptedSinceChange = 0;
+	/**
+	 * Callers waiting for a slot, oldest first. A freed slot is handed to the oldest one directly: waking every waiter
+	 * on each release would cost O(waiters) per release (a million wake-ups for 1,000 items at a limit of 64).
+	 */
 	private readonly waiters = new Set<() => void>();
 
 	constructor(private readonly maxLimit: number) {
@@ -60,29 +73,35 @@ export class TaskSlots {
 		return this.confirmed;
 	}
 
-	/** Waits for a free slot; false when `signal` aborts or `deadlineMs` (epoch ms) comes first. */
+	/** Callers waiting for a slot. */
+	get waitingCount(): number {
+		return this.waiters.size;
+	}
+
+	/** Waits for a free slot, first come first served; false when `signal` aborts or `deadlineMs` (epoch ms) comes first. */
 	async acquire(signal?: AbortSignal, deadlineMs?: number): Promise<boolean> {
 		if (signal?.aborted) return false;
-		if (this.running < this.limit) {
+		if (this.running < this.limit && this.waiters.size === 0) {
 			this.running++;
 			return true;
 		}
-		const stops = [signal, deadlineMs === undefined ? undefined : AbortSignal.timeout(Math.max(0, deadlineMs - Date.now()))];
-		const giveUp = AbortSignal.any(stops.filter((stop): stop is AbortSignal => stop !== undefined));
-		while (this.running >= this.limit && !giveUp.aborted) {
-			await new Promise<void>((resolve) => {
-				const done = () => {
-					giveUp.removeEventListener('abort', done);
-					this.waiters.delete(done);
-					resolve();
-				};
-				giveUp.addEventListener('abort', done, { once: true });
-				this.waiters.add(done);
-			});
-		}
-		if (giveUp.aborted) return false;
-		this.running++;
-		return true;
+		const waitMs = deadlineMs === undefined ? Infinity : Math.max(0, deadlineMs - Date.now());
+		// A deadline past what a timer can hold (about 24.8 days) is as good as none.
+		const stops = [signal, waitMs <= MAX_TIMER_MS ? AbortSignal.timeout(waitMs) : undefined].filter(
+			(stop): stop is AbortSignal => stop !== undefined,
+		);
+		return await new Promise<boolean>((resolve) => {
+			const settle = (granted: boolean) => {
+				this.waiters.delete(grant);
+				for (const stop of stops) stop.removeEventListener('abort', giveUp);
+				resolve(granted);
+			};
+			// Called by wake() with the slot already counted as taken.
+			const grant = () => settle(true);
+			const giveUp = () => settle(false);
+			this.waiters.add(grant);
+			for (const stop of stops) stop.addEventListener('abort', giveUp, { once: true });
+		});
 	}
 
 	/** Gives a slot back; `wasAccepted` when WaveSpeed had taken the task held in it. */
@@ -118,7 +137,12 @@ export class TaskSlots {
 		this.acceptedSinceChange = 0;
 	}
 
+	/** Hands free slots to the oldest waiters. */
 	private wake(): void {
-		for (const waiter of [...this.waiters]) waiter();
+		for (const grant of this.waiters) {
+			if (this.running >= this.limit) return;
+			this.running++;
+			grant(); // removes itself from the set; iteration goes on with the next one
+		}
 	}
 }
