@@ -284,7 +284,9 @@ describe('Idempotency Key in n8n queue mode: main process, two workers (one exec
 				const inputs = getNodeOutput(record, 'Items');
 				for (const item of getNodeOutput(record, 'WaveSpeed')) {
 					const sku = String(inputs[(item.pairedItem as { item: number }).item].json.sku);
-					const bytes = await rest.readBinary(String(item.binary?.data?.id));
+					// n8n 1.x's default binary mode keeps the bytes in the execution data (base64); 2.x's, in the database.
+					const binary = item.binary?.data as { id?: string; data?: string } | undefined;
+					const bytes = binary?.id ? await rest.readBinary(binary.id) : Buffer.from(binary?.data ?? '', 'base64');
 					const image = makePlaceholderPng({ width: fake.options.outputWidth, height: fake.options.outputHeight, seed: `${paidFor.get(sku)}/0` });
 					seenItems.push([round, sku, item.json.id === paidFor.get(sku), item.json.reused === true, bytes.equals(image)]);
 				}
