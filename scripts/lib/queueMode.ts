@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -131,8 +131,52 @@ export function queueEnvironment(env: NodeJS.ProcessEnv, redisPort: number, post
 export interface QueueN8n {
 	mainUrl: string;
 	main: RunningProcess;
+	/** Every worker started, in order (a worker killed by a test stays listed; `stop` skips it). */
 	workers: RunningProcess[];
+	/** Starts one more worker (after a test killed one), resolved once it is ready. */
+	addWorker(): Promise<RunningProcess>;
 	stop(): Promise<void>;
+}
+
+/** The processes a process started, and theirs (read from /proc): n8n's task runners. */
+function descendantsOf(pid: number): number[] {
+	const parents = new Map<number, number>();
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			// pid (comm) state ppid …: the command may hold spaces and parentheses, so read after the last ')'.
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+		} catch {
+			// The process ended meanwhile.
+		}
+	}
+	const found: number[] = [];
+	for (let frontier = [pid]; frontier.length > 0; ) {
+		frontier = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+		found.push(...frontier);
+	}
+	return found;
+}
+
+/**
+ * Ends an n8n process the way a crash (SIGKILL) or a redeploy (SIGTERM: n8n's graceful shutdown) does, and waits for
+ * it to exit. Processes it had started (its task runner) that outlive it are then killed: they are this test's, and a
+ * crash in a container takes them with it too.
+ */
+export async function killN8nProcess(child: ChildProcess, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+	const descendants = descendantsOf(child.pid);
+	const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+	child.kill(signal);
+	await exited;
+	for (const pid of descendants) {
+		try {
+			process.kill(pid, 'SIGKILL');
+		} catch {
+			// Ended with its parent.
+		}
+	}
 }
 
 /**
@@ -176,6 +220,11 @@ export async function startQueueN8n(
 		mainUrl,
 		main,
 		workers,
+		addWorker: async () => {
+			const worker = await startWorker(workers.length);
+			workers.push(worker);
+			return worker;
+		},
 		stop: async () => {
 			await Promise.all(workers.map(async (worker) => await worker.stop()));
 			await main.stop();

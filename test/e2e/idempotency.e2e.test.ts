@@ -21,6 +21,7 @@ import {
 import { N8nRestClient } from '../../scripts/lib/n8nRest';
 import type { QueueN8n } from '../../scripts/lib/queueMode';
 import type { FakeWaveSpeed } from '../support/fakeWaveSpeed';
+import { makePlaceholderPng } from '../support/placeholderPng';
 import { waitFor } from '../support/waitFor';
 import type { TestN8nWithFake } from '../support/useTestN8n';
 import { useTestN8n } from '../support/useTestN8n';
@@ -39,10 +40,14 @@ async function retryExecution(rest: N8nRestClient, executionId: string, loadWork
 }
 
 /**
- * Trigger → Code (the items, each with a `sku`; for `'body'`, the one item the webhook was sent) → WaveSpeed Edit Image
- * keyed by `{{ $json.sku }}`.
+ * Trigger → Code (the items, each with a `sku`; for `'body'`, the one item the webhook was sent; for `'bodyItems'`, the
+ * webhook's `items` list) → WaveSpeed Edit Image keyed by `{{ $json.sku }}`.
  */
-function keyedWorkflow(credential: { id: string; name: string }, id: string, items: object[] | 'body', trigger: 'manual' | 'webhook') {
+function keyedWorkflow(credential: { id: string; name: string }, id: string, items: object[] | 'body' | 'bodyItems', trigger: 'manual' | 'webhook') {
+	const bodyCode: Record<string, string> = {
+		body: 'return [{ json: $input.first().json.body }];',
+		bodyItems: 'return $input.first().json.body.items.map((json) => ({ json }));',
+	};
 	const start =
 		trigger === 'manual'
 			? { id: `${id}-1`, name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} }
@@ -64,7 +69,7 @@ function keyedWorkflow(credential: { id: string; name: string }, id: string, ite
 			{
 				id: `${id}-2`, name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0],
 				parameters: {
-					jsCode: items === 'body' ? 'return [{ json: $input.first().json.body }];' : `return ${JSON.stringify(items)}.map((json) => ({ json }));`,
+					jsCode: typeof items === 'string' ? bodyCode[items] : `return ${JSON.stringify(items)}.map((json) => ({ json }));`,
 				},
 			},
 			{
@@ -189,17 +194,18 @@ describe('Idempotency Key, in a real n8n', () => {
 describe('Idempotency Key in n8n queue mode: main process, two workers (one execution each at a time), Redis, Postgres', () => {
 	const credential = { id: 'e2eIdemQueueCred', name: 'WaveSpeed (local test server)' };
 	const workflow = keyedWorkflow(credential, 'e2eIdemQueue', 'body', 'webhook');
+	const batchWorkflow = keyedWorkflow(credential, 'e2eIdemQueueBatch', 'bodyItems', 'webhook');
 	let fake: FakeWaveSpeed;
 	let queue: QueueN8n | undefined;
 	let rest: N8nRestClient;
 	useQueueN8n(
-		{ prefix: 'wavespeed-e2e-idempotency-queue-', fakeOptions: { inferenceMs: 300 }, credential, workflows: [workflow], workerCount: 2, concurrency: 1 },
+		{ prefix: 'wavespeed-e2e-idempotency-queue-', fakeOptions: { inferenceMs: 300 }, credential, workflows: [workflow, batchWorkflow], workerCount: 2, concurrency: 1 },
 		(stack) => ({ fake, queue, rest } = stack),
 	);
 
-	async function callWebhook(body: object): Promise<void> {
+	async function callWebhook(body: object, path = workflow.id): Promise<void> {
 		await waitFor('the production webhook', async () => {
-			const response = await fetch(`${queue!.mainUrl}/webhook/${workflow.id}`, {
+			const response = await fetch(`${queue!.mainUrl}/webhook/${path}`, {
 				method: 'POST',
 				headers: { 'content-type': 'application/json' },
 				body: JSON.stringify(body),
@@ -237,5 +243,58 @@ describe('Idempotency Key in n8n queue mode: main process, two workers (one exec
 		// Each worker runs one execution at a time, and the first was busy: the two ran on different workers.
 		const ranBy = queue!.workers.map((worker) => [...worker.output().matchAll(/Worker started execution (\d+)/g)].map((match) => match[1]));
 		expect(ranBy.map((ids) => ids.length).sort()).toEqual([1, 1]);
+	}, 300_000);
+
+	it('two executions at once on two workers, each with its own keys, then both again: every item gets its own key\'s task and image, never the other\'s; 6 tasks', async () => {
+		fake.reset();
+		const batches = ['A', 'B'].map((batch) => ({
+			batch,
+			// Tasks of 3 s: the first two executions overlap, so each worker (one execution at a time) takes one.
+			items: [1, 2, 3].map((n) => ({ sku: `${batch}-${n}`, p: `batch ${batch} product ${n} [inference:3000]` })),
+		}));
+		const startedBefore = queue!.workers.map((worker) => [...worker.output().matchAll(/Worker started execution (\d+)/g)].length);
+		const rounds: Array<Array<{ id: string }>> = [];
+		for (let round = 0; round < 2; round++) {
+			const seen = new Set(rounds.flat().map((execution) => execution.id));
+			await Promise.all(batches.map(async ({ items }) => await callWebhook({ items }, batchWorkflow.id)));
+			const ended = await waitFor(`round ${round + 1}: two finished executions`, async () => {
+				const all = (await rest.listExecutions(batchWorkflow.id)).filter((execution) => !seen.has(execution.id));
+				const done = all.filter((execution) => !['new', 'running', 'waiting'].includes(execution.status));
+				return done.length >= 2 ? done : undefined;
+			});
+			expect(ended.map((execution) => execution.status)).toEqual(['success', 'success']);
+			rounds.push(ended.map((execution) => ({ id: execution.id })));
+		}
+		// Each round's two executions ran at once, one on each worker.
+		const startedBy = queue!.workers.map((worker, index) => [...worker.output().matchAll(/Worker started execution (\d+)/g)].length - startedBefore[index]);
+		expect(startedBy).toEqual([2, 2]);
+
+		// The task paid for each key: the local server's task whose prompt is that key's item's.
+		const paidFor = new Map(batches.flatMap(({ items }) => items.map((item) => [item.sku, [...fake.tasks.values()].find((task) => task.request.prompt === item.p)?.id])));
+		expect(fake.tasks.size).toBe(6);
+		expect(fake.countRequests('submit')).toBe(6);
+		expect(new Set(paidFor.values()).size).toBe(6);
+		// Every item of every execution: its key (the Items node's item it came from), the task it output, whether it was
+		// reused, and whether its image is the one the local server rendered for the task paid for under its key.
+		const seenItems: Array<[number, string, boolean, boolean, boolean]> = [];
+		for (const [round, executions] of rounds.entries()) {
+			for (const { id } of executions) {
+				const execution = await rest.getExecution(id);
+				const record = { status: execution.status, data: execution.data };
+				const inputs = getNodeOutput(record, 'Items');
+				for (const item of getNodeOutput(record, 'WaveSpeed')) {
+					const sku = String(inputs[(item.pairedItem as { item: number }).item].json.sku);
+					// n8n 1.x's default binary mode keeps the bytes in the execution data (base64); 2.x's, in the database.
+					const binary = item.binary?.data as { id?: string; data?: string } | undefined;
+					const bytes = binary?.id ? await rest.readBinary(binary.id) : Buffer.from(binary?.data ?? '', 'base64');
+					const image = makePlaceholderPng({ width: fake.options.outputWidth, height: fake.options.outputHeight, seed: `${paidFor.get(sku)}/0` });
+					seenItems.push([round, sku, item.json.id === paidFor.get(sku), item.json.reused === true, bytes.equals(image)]);
+				}
+			}
+		}
+		const skus = batches.flatMap(({ items }) => items.map((item) => item.sku));
+		expect(seenItems.sort()).toEqual(
+			[0, 1].flatMap((round) => skus.map((sku): [number, string, boolean, boolean, boolean] => [round, sku, true, round === 1, true])).sort(),
+		);
 	}, 300_000);
 });

@@ -6,7 +6,7 @@
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
-const SLOWEST_FIRST = ['webhookWait.e2e', 'idempotency.e2e', 'editor.e2e', 'queueMode.e2e', 'communityInstall.e2e'];
+const SLOWEST_FIRST = ['webhookWait.e2e', 'idempotency.e2e', 'crashRecovery.e2e', 'editor.e2e', 'queueMode.e2e', 'communityInstall.e2e', 'crashRecoveryRestart.e2e'];
 
 function rank(path) {
 	const index = SLOWEST_FIRST.findIndex((name) => path.endsWith(`${name}.test.ts`));

@@ -30,6 +30,8 @@ export interface QueueSuite {
 	workerCount: number;
 	/** Executions each worker runs at once. */
 	concurrency: number;
+	/** More settings for every n8n process (e.g. N8N_GRACEFUL_SHUTDOWN_TIMEOUT). */
+	env?: Record<string, string>;
 }
 
 export function useQueueN8n(suite: QueueSuite, onReady: (stack: QueueStack) => void): void {
@@ -47,7 +49,7 @@ export function useQueueN8n(suite: QueueSuite, onReady: (stack: QueueStack) => v
 		fake = await startFakeWaveSpeed(suite.fakeOptions);
 		redis = await startRedis(repoDir, workDir);
 		postgres = await startPostgres(repoDir);
-		const env = queueEnvironment(prepared.env, redis.port, postgres.port);
+		const env = { ...queueEnvironment(prepared.env, redis.port, postgres.port), ...suite.env };
 		await importCredential(install, env, { ...suite.credential, apiKey: fake.options.apiKey, baseUrl: fake.url }, workDir);
 		for (const workflow of suite.workflows) {
 			await importWorkflow(install, env, workflow, workDir);
