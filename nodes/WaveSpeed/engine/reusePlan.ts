@@ -1,7 +1,7 @@
 import type { DeduplicationHelperFunctions, IExecuteFunctions } from 'n8n-workflow';
 
 import type { IdempotencySetting } from '../reuse/idempotency';
-import { markDelivered } from '../reuse/linkStore';
+import { confirmLinks } from '../reuse/linkStore';
 import { RecoveryKeys } from '../reuse/recoveryKey';
 import type { RecoverySource } from '../reuse/recoveryKey';
 import type { DescribedRequest } from '../operations/operation';
@@ -21,7 +21,7 @@ export interface ReuseJob {
  */
 export class ReusePlan {
 	private readonly recoveryKeys: RecoveryKeys;
-	private readonly keysByItem = new Map<number, string>();
+	private readonly keysByItem = new Map<number, { key: string; kind: IdempotencySetting['kind'] }>();
 
 	constructor(
 		private readonly ctx: IExecuteFunctions,
@@ -39,21 +39,29 @@ export class ReusePlan {
 
 	/** The item's setting, or undefined: every item is a new task, as before. Recovery keys cost a hash of the binaries. */
 	async settingFor(job: ReuseJob): Promise<IdempotencySetting | undefined> {
-		if (job.idempotency || !job.recovery) return job.idempotency;
+		if (job.idempotency) {
+			this.keysByItem.set(job.itemIndex, { key: job.idempotency.key, kind: 'key' });
+			return job.idempotency;
+		}
+		if (!job.recovery) return undefined;
 		const key = await this.recoveryKeys.keyFor(job.itemIndex);
 		if (!key) return undefined;
-		this.keysByItem.set(job.itemIndex, key);
+		this.keysByItem.set(job.itemIndex, { key, kind: 'recovery' });
 		return { kind: 'recovery', key, reuseWindowMs: job.recovery.windowMs, request: job.recovery.described.request };
 	}
 
-	/** The items whose output (a result, a task id, or a task handed to a saved webhook wait) reached the workflow. */
-	async markDelivered(itemIndexes: number[], ledger: TaskLedger): Promise<void> {
-		const delivered = itemIndexes.flatMap((itemIndex) => {
-			const key = this.keysByItem.get(itemIndex);
+	/**
+	 * Once the run's output is decided: every keyed item's paid task is confirmed in the store (linkStore.confirmLinks),
+	 * and, for recovery, the items in `delivered` (a result, a task id, or a task handed to a saved webhook wait) are
+	 * marked delivered. `delivered` is empty for a run whose output n8n discards (a failed node, a Stop).
+	 */
+	async settle(delivered: number[], ledger: TaskLedger, signal?: AbortSignal): Promise<void> {
+		const reached = new Set(delivered);
+		const links = [...this.keysByItem].flatMap(([itemIndex, { key, kind }]) => {
 			const taskId = ledger.get(itemIndex).taskId;
-			return key && taskId ? [{ key, taskId, itemIndex }] : [];
+			return taskId ? [{ key, taskId, itemIndex, delivered: kind === 'recovery' && reached.has(itemIndex) }] : [];
 		});
-		await markDelivered(this.ctx, delivered);
+		await confirmLinks(this.ctx, links, signal);
 	}
 }
 

@@ -83,7 +83,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	// n8n discards the output of a stopped or failed node: the log is then the one place its paid tasks are named.
 	// After a Stop the items are returned as they ended, not thrown: n8n then records the execution as canceled.
 	if (run.wasExecutionStopped) reportTasksLeftBehind(this, ledger, 'the execution was stopped');
-	else if (firstFailure) {
+	// n8n discards a stopped or failed node's output: its paid tasks are confirmed for a later run, none is delivered.
+	if (run.wasExecutionStopped || firstFailure) await reuse.settle([], ledger);
+	if (firstFailure && !run.wasExecutionStopped) {
 		reportTasksLeftBehind(this, ledger, `the node failed on item ${firstFailure.itemIndex}`);
 		throw describeLeftBehind(firstFailure.error, firstFailure.itemIndex, ledger);
 	}
@@ -102,12 +104,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		const state = { version: 1 as const, itemCount: items.length, waiting: run.awaiting, failed, passed, maxConcurrency, waitTillMs };
 		const finished = await startWaiting(this, state, outputShaping);
 		// The wait is saved and survives restarts: its tasks and the passed items' results have reached the workflow.
-		await reuse.markDelivered(deliveredItems(outcomes), ledger);
+		await reuse.settle(deliveredItems(outcomes), ledger);
 		// Shown only while the execution waits (n8n replaces it with the resumed node's output).
 		return [finished ?? outcomesToItems(this, outcomes, items.length)];
 	}
-	// n8n discards a stopped execution's output (returned above as it ended): only a finished node's results are delivered.
-	if (!run.wasExecutionStopped) await reuse.markDelivered(deliveredItems(outcomes), ledger);
+	// A stopped execution's output is discarded by n8n (settled above, nothing delivered).
+	if (!run.wasExecutionStopped) await reuse.settle(deliveredItems(outcomes), ledger);
 	return [outcomesToItems(this, outcomes, items.length, { waitNote: plan.note, forAgent: run.isToolCall })];
 }
 

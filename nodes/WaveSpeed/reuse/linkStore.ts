@@ -1,6 +1,8 @@
 import type { DeduplicationHelperFunctions, ICheckProcessedOptions, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { sleepUnlessAborted } from '../transport/sleep';
+
 /**
  * Links "key → task" in n8n's deduplication store, the one behind the Remove Duplicates node: written to n8n's
  * database at once, shared by every main and worker process, the same row for a Retry (keyed by workflow and node id).
@@ -150,8 +152,37 @@ export async function recordLink(ctx: IExecuteFunctions, key: string, taskId: st
 	}
 }
 
+/** Rounds of confirmLinks; each waits 100 to 400 ms (jittered) after a round that found an entry lost. */
+const CONFIRM_ROUNDS = 5;
+
 /**
- * Whether the task's result reached the workflow (markDelivered). Asked by recording the mark and removing it again
+ * At the end of a node run, the links of its paid tasks are written again until one write finds them all there: n8n's
+ * store reads the node's row and writes it back whole, so another worker writing at the same moment can drop an entry
+ * we wrote at submit time (two executions on two workers, each with its own keys). A link that stays lost costs a later
+ * run a new task, never a wrong one. Delivered marks (recovery) go in the same writes. Failures are logged, not thrown.
+ */
+export async function confirmLinks(
+	ctx: IExecuteFunctions,
+	links: Array<{ key: string; taskId: string; itemIndex: number; delivered: boolean }>,
+	signal?: AbortSignal,
+): Promise<void> {
+	if (links.length === 0) return;
+	const values = links.flatMap(({ key, taskId, delivered }) => [linkValue(key, taskId), claimedValue(key), ...(delivered ? [deliveredValue(key, taskId)] : [])]);
+	try {
+		for (let round = 1; round <= CONFIRM_ROUNDS; round++) {
+			const known = await recordCoalesced(ctx, values, links[0].itemIndex);
+			if (values.every((value) => known.has(value)) || round === CONFIRM_ROUNDS) return;
+			await sleepUnlessAborted(100 + Math.round(Math.random() * 300), signal);
+		}
+	} catch (error) {
+		ctx.logger.warn(
+			`WaveSpeed: the keys of ${links.length} paid task(s) could not be confirmed in n8n's deduplication store: ${(error as Error).message}. A later run of the same key or request may pay for a new task.`,
+		);
+	}
+}
+
+/**
+ * Whether the task's result reached the workflow (confirmLinks marks it). Asked by recording the mark and removing it again
  * when it was new: a mark a failed removal leaves reads as "delivered", and the item pays anew (never a wrong reuse).
  */
 export async function wasDelivered(ctx: IExecuteFunctions, key: string, taskId: string, itemIndex: number): Promise<boolean> {
@@ -161,18 +192,6 @@ export async function wasDelivered(ctx: IExecuteFunctions, key: string, taskId: 
 	if (answer.processed.length > 0) return true;
 	await callStore(ctx, itemIndex, async () => await store.removeProcessed([value], SCOPE, STORE_OPTIONS));
 	return false;
-}
-
-/** The results that reached the workflow: a later run of the same request pays for a new task instead of taking them. */
-export async function markDelivered(ctx: IExecuteFunctions, delivered: Array<{ key: string; taskId: string; itemIndex: number }>): Promise<void> {
-	if (delivered.length === 0) return;
-	try {
-		await recordCoalesced(ctx, delivered.map(({ key, taskId }) => deliveredValue(key, taskId)), delivered[0].itemIndex);
-	} catch (error) {
-		ctx.logger.warn(
-			`WaveSpeed: ${delivered.length} delivered result(s) could not be marked as delivered: ${(error as Error).message}. A later run of the same request may get them again (recovered) instead of paying for new ones.`,
-		);
-	}
 }
 
 /** Execution ids n8n gives (digits) are written a digit a value; another form is not kept. */

@@ -9,7 +9,7 @@ import { createExecuteContext } from '../../../support/executeContext';
 import { InMemoryProcessedDataStore } from '../../../support/processedDataStore';
 import type { StoreHooks } from '../../../support/storeHooks';
 import { attachStore, loseFirstProbeReply, nodeRowKey } from '../../../support/storeHooks';
-import { readLinks, recordLink } from '../../../../nodes/WaveSpeed/reuse/linkStore';
+import { confirmLinks, readLinks, recordLink } from '../../../../nodes/WaveSpeed/reuse/linkStore';
 
 function storeContext(store: InMemoryProcessedDataStore, hooks: StoreHooks = {}): TestContext {
 	// No request leaves these tests: the store is all they use.
@@ -77,5 +77,30 @@ describe('linkStore: links a lookup cannot create', () => {
 		const strangers = Array.from({ length: 600 }, (_, n) => `stranger-${n}`);
 		expect(Object.values(await read(store, strangers))).toEqual(strangers.map(() => 'none'));
 		expect(await read(store, ['oldest'])).toEqual({ oldest: 'linked' });
+	});
+
+	it("confirms a run's links at its end: a link another worker's whole-row write dropped is written again until it stays", async () => {
+		const store = new InMemoryProcessedDataStore();
+		const context = storeContext(store);
+		await recordLink(context.ctx, 'sku-1', 'paid', 0);
+		const row = nodeRowKey(context);
+		// Another worker read the row before our link and writes it back (with its own entry) after: our link is gone.
+		store.rows.set(row, ['another-key-link']);
+		expect(await read(store, ['paid'])).toEqual({ paid: 'none' });
+		// And once more during the first confirmation: its write lands right after ours.
+		let clobbered = false;
+		const racing = storeContext(store, {
+			check: async (_items, record) => {
+				const answer = await record();
+				if (!clobbered) {
+					clobbered = true;
+					store.rows.set(row, ['another-key-link']);
+				}
+				return answer;
+			},
+		});
+		await confirmLinks(racing.ctx, [{ key: 'sku-1', taskId: 'paid', itemIndex: 0, delivered: false }]);
+		expect(clobbered).toBe(true);
+		expect(await read(store, ['paid'])).toEqual({ paid: 'linked' });
 	});
 });
