@@ -82,11 +82,10 @@ async function recordCoalesced(ctx: IExecuteFunctions, values: string[], itemInd
 	let pending = pendingRecords.get(row);
 	if (!pending) {
 		const batch: string[] = [];
-		const done = inStoreQueue(ctx, async () => {
+		const done = useStore(ctx, async () => {
 			// From here on, new values wait for the next call.
 			pendingRecords.delete(row);
-			const unique = [...new Set(batch)];
-			const answer = await store.checkProcessedAndRecord(unique, SCOPE, STORE_OPTIONS).catch(async () => await store.checkProcessedAndRecord(unique, SCOPE, STORE_OPTIONS));
+			const answer = await store.checkProcessedAndRecord([...new Set(batch)], SCOPE, STORE_OPTIONS);
 			return new Set(answer.processed.map(String));
 		});
 		pending = { values: batch, done };
@@ -105,30 +104,32 @@ export async function claimKey(ctx: IExecuteFunctions, key: string, itemIndex: n
 }
 
 /**
+ * The store's only question, "which of these does it know?", asked without leaving an answer behind: the values are
+ * recorded (with room above the cap, so they never push out the oldest entries) and the ones it did not know are removed
+ * again at once. A removal that fails throws; what it leaves is read by each caller's encoding as a doubt, never as a
+ * fact (linked, delivered, a payer).
+ */
+async function askStore(ctx: IExecuteFunctions, values: string[], itemIndex: number): Promise<Set<string>> {
+	const store = getStore(ctx, itemIndex);
+	const asking = { ...STORE_OPTIONS, maxEntries: MAX_ENTRIES + values.length };
+	const answer = await callStore(ctx, itemIndex, async () => await store.checkProcessedAndRecord(values, SCOPE, asking));
+	if (answer.new.length > 0) await callStore(ctx, itemIndex, async () => await store.removeProcessed(answer.new, SCOPE, STORE_OPTIONS));
+	return new Set(answer.processed.map(String));
+}
+
+/**
  * What the store says of each candidate task for the key. The probes are removed again at once; a removal that
  * fails throws (nothing is submitted), and what it left reads as `tainted` later, never as `linked`.
  */
 export async function readLinks(ctx: IExecuteFunctions, key: string, taskIds: string[], itemIndex: number): Promise<Map<string, LinkReading>> {
-	const store = getStore(ctx, itemIndex);
 	const readings = new Map<string, LinkReading>();
 	for (let start = 0; start < taskIds.length; start += PROBE_CHUNK) {
 		const chunk = taskIds.slice(start, start + PROBE_CHUNK);
 		// Link before probe mark: were the store's cap to cut between them, it drops the link value, not the mark.
-		const values = chunk.flatMap((taskId) => [linkValue(key, taskId), probeValue(key, taskId)]);
-		// Room for the probes above the cap, so they never push out the oldest real links; the removal below takes them out.
-		const probing = { ...STORE_OPTIONS, maxEntries: MAX_ENTRIES + values.length };
-		const answer = await callStore(ctx, itemIndex, async () => await store.checkProcessedAndRecord(values, SCOPE, probing));
-		const known = new Set(answer.processed.map(String));
-		const added: string[] = [];
+		const known = await askStore(ctx, chunk.flatMap((taskId) => [linkValue(key, taskId), probeValue(key, taskId)]), itemIndex);
 		for (const taskId of chunk) {
-			const link = linkValue(key, taskId);
-			const probe = probeValue(key, taskId);
-			const reading: LinkReading = !known.has(link) ? 'none' : known.has(probe) ? 'tainted' : 'linked';
-			readings.set(taskId, reading);
-			if (reading === 'none') added.push(...[link, probe].filter((value) => !known.has(value)));
-			if (reading === 'linked') added.push(probe);
+			readings.set(taskId, !known.has(linkValue(key, taskId)) ? 'none' : known.has(probeValue(key, taskId)) ? 'tainted' : 'linked');
 		}
-		if (added.length > 0) await callStore(ctx, itemIndex, async () => await store.removeProcessed(added, SCOPE, STORE_OPTIONS));
 	}
 	return readings;
 }
@@ -186,12 +187,8 @@ export async function confirmLinks(
  * when it was new: a mark a failed removal leaves reads as "delivered", and the item pays anew (never a wrong reuse).
  */
 export async function wasDelivered(ctx: IExecuteFunctions, key: string, taskId: string, itemIndex: number): Promise<boolean> {
-	const store = getStore(ctx, itemIndex);
 	const value = deliveredValue(key, taskId);
-	const answer = await callStore(ctx, itemIndex, async () => await store.checkProcessedAndRecord([value], SCOPE, STORE_OPTIONS));
-	if (answer.processed.length > 0) return true;
-	await callStore(ctx, itemIndex, async () => await store.removeProcessed([value], SCOPE, STORE_OPTIONS));
-	return false;
+	return (await askStore(ctx, [value], itemIndex)).has(value);
 }
 
 /** Execution ids n8n gives (digits) are written a digit a value; another form is not kept. */
@@ -209,11 +206,8 @@ function payerValues(key: string, taskId: string, executionId: string | undefine
  * id; anything else (a leftover, nothing recorded) gives undefined. A label only: never used to decide a reuse.
  */
 export async function readPayer(ctx: IExecuteFunctions, key: string, taskId: string, itemIndex: number): Promise<string | undefined> {
-	const store = getStore(ctx, itemIndex);
 	const values = Array.from({ length: MAX_PAYER_DIGITS + 1 }, (_, position) => PAYER_SYMBOLS.map((symbol) => payerValue(key, taskId, position, symbol))).flat();
-	const answer = await callStore(ctx, itemIndex, async () => await store.checkProcessedAndRecord(values, SCOPE, { ...STORE_OPTIONS, maxEntries: MAX_ENTRIES + values.length }));
-	if (answer.new.length > 0) await callStore(ctx, itemIndex, async () => await store.removeProcessed(answer.new, SCOPE, STORE_OPTIONS));
-	const known = new Set(answer.processed.map(String));
+	const known = await askStore(ctx, values, itemIndex);
 	let digits = '';
 	for (let position = 0; position <= MAX_PAYER_DIGITS; position++) {
 		const symbols = PAYER_SYMBOLS.filter((symbol) => known.has(payerValue(key, taskId, position, symbol)));

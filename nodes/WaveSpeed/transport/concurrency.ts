@@ -36,7 +36,7 @@ export async function runPool<T>(
  */
 export const MAX_PARALLEL_TRANSFERS = 64;
 
-/** setTimeout's largest delay (about 24.8 days). */
+/** The longest delay a Node timer takes, 2^31 - 1 ms (about 24.8 days): AbortSignal.timeout refuses more. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
