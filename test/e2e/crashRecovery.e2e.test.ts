@@ -13,7 +13,8 @@
  * crashRecoveryRestart.e2e.test.ts.
  */
 import type { RunItem } from '../../scripts/lib/localN8n';
-import { WAVESPEED_NODE_TYPE, getNodeOutput, selectedN8nVersion } from '../../scripts/lib/localN8n';
+import { getNodeOutput, selectedN8nVersion } from '../../scripts/lib/localN8n';
+import { crashBatchWorkflow } from '../support/crashBatchWorkflow';
 import type { ExecutionSummary, N8nRestClient } from '../../scripts/lib/n8nRest';
 import type { QueueN8n, RunningProcess } from '../../scripts/lib/queueMode';
 import { killN8nProcess } from '../../scripts/lib/queueMode';
@@ -27,37 +28,7 @@ const ITEMS = 4;
 /** Longer than the kill, n8n's 3 s graceful shutdown and its stalled-job check take, so the tasks outlive the worker. */
 const LONG_TASK_MS = 20_000;
 
-/** Webhook (the batch's name) → Code (4 prompts) → WaveSpeed Edit Image with default options. */
-function batchWorkflow(id: string, inferenceMs: number) {
-	return {
-		id,
-		name: id,
-		active: false,
-		settings: { executionOrder: 'v1', saveDataSuccessExecution: 'all', saveDataErrorExecution: 'all' },
-		connections: {
-			Webhook: { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
-			Items: { main: [[{ node: 'WaveSpeed', type: 'main', index: 0 }]] },
-		},
-		nodes: [
-			{
-				id: `${id}-1`, name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: id,
-				parameters: { path: id, httpMethod: 'POST', responseMode: 'onReceived' },
-			},
-			{
-				id: `${id}-2`, name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0],
-				parameters: {
-					jsCode: `const { batch } = $input.first().json.body;
-return [1, 2, 3, 4].map((n) => ({ json: { prompt: batch + ' product ' + n + ' [inference:${inferenceMs}]' } }));`,
-				},
-			},
-			{
-				id: `${id}-3`, name: 'WaveSpeed', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [400, 0],
-				parameters: { operation: 'editImage', prompt: '={{ $json.prompt }}', imageSource: 'url', imageUrls: 'https://images.example.com/product.png' },
-				credentials: { waveSpeedAiApi: CREDENTIAL },
-			},
-		],
-	};
-}
+const batchWorkflow = (id: string, inferenceMs: number) => crashBatchWorkflow(CREDENTIAL, id, inferenceMs);
 
 const KILLED = batchWorkflow('e2eCrashSigkill', LONG_TASK_MS);
 const REDEPLOYED = batchWorkflow('e2eCrashSigterm', LONG_TASK_MS);

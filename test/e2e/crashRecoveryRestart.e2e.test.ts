@@ -12,7 +12,6 @@ import { rmSync } from 'node:fs';
 
 import type { RunItem } from '../../scripts/lib/localN8n';
 import {
-	WAVESPEED_NODE_TYPE,
 	activateWorkflow,
 	findRepoDir,
 	getFreePort,
@@ -27,6 +26,7 @@ import {
 import { N8nRestClient } from '../../scripts/lib/n8nRest';
 import type { ExecutionSummary } from '../../scripts/lib/n8nRest';
 import { killN8nProcess } from '../../scripts/lib/queueMode';
+import { crashBatchWorkflow } from '../support/crashBatchWorkflow';
 import { startFakeWaveSpeed } from '../support/fakeWaveSpeed';
 import { makePlaceholderPng } from '../support/placeholderPng';
 import type { TestN8nWithFake } from '../support/useTestN8n';
@@ -36,37 +36,7 @@ const ITEMS = 4;
 /** Longer than the kill and n8n's restart take: the tasks are still running when the crashed batches are run again. */
 const TASK_MS = 20_000;
 
-/** Webhook (the batch's name) → Code (4 prompts) → WaveSpeed Edit Image with default options. */
-function batchWorkflow(credential: { id: string; name: string }, id: string) {
-	return {
-		id,
-		name: id,
-		active: false,
-		settings: { executionOrder: 'v1', saveDataSuccessExecution: 'all', saveDataErrorExecution: 'all' },
-		connections: {
-			Webhook: { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
-			Items: { main: [[{ node: 'WaveSpeed', type: 'main', index: 0 }]] },
-		},
-		nodes: [
-			{
-				id: `${id}-1`, name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: id,
-				parameters: { path: id, httpMethod: 'POST', responseMode: 'onReceived' },
-			},
-			{
-				id: `${id}-2`, name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0],
-				parameters: {
-					jsCode: `const { batch } = $input.first().json.body;
-return [1, 2, 3, 4].map((n) => ({ json: { prompt: batch + ' product ' + n + ' [inference:${TASK_MS}]' } }));`,
-				},
-			},
-			{
-				id: `${id}-3`, name: 'WaveSpeed', type: WAVESPEED_NODE_TYPE, typeVersion: 1, position: [400, 0],
-				parameters: { operation: 'editImage', prompt: '={{ $json.prompt }}', imageSource: 'url', imageUrls: 'https://images.example.com/product.png' },
-				credentials: { waveSpeedAiApi: credential },
-			},
-		],
-	};
-}
+const batchWorkflow = (credential: { id: string; name: string }, id: string) => crashBatchWorkflow(credential, id, TASK_MS);
 
 const describeOnV1 = selectedN8nVersion().startsWith('1.') ? describe : describe.skip;
 
