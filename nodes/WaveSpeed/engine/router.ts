@@ -80,14 +80,13 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		run.dispose();
 	}
 
-	// n8n discards the output of a stopped or failed node: the log is then the one place its paid tasks are named.
-	// After a Stop the items are returned as they ended, not thrown: n8n then records the execution as canceled.
-	if (run.wasExecutionStopped) reportTasksLeftBehind(this, ledger, 'the execution was stopped');
-	// n8n discards a stopped or failed node's output: its paid tasks are confirmed for a later run, none is delivered.
-	if (run.wasExecutionStopped || firstFailure) await reuse.settle([], ledger);
-	if (firstFailure && !run.wasExecutionStopped) {
-		reportTasksLeftBehind(this, ledger, `the node failed on item ${firstFailure.itemIndex}`);
-		throw describeLeftBehind(firstFailure.error, firstFailure.itemIndex, ledger);
+	// n8n discards the output of a stopped or failed node: the log is then the one place its paid tasks are named, and
+	// they are confirmed for a later run, none delivered. After a Stop the items are returned as they ended, not thrown:
+	// n8n then records the execution as canceled.
+	if (run.wasExecutionStopped || firstFailure) {
+		reportTasksLeftBehind(this, ledger, firstFailure && !run.wasExecutionStopped ? `the node failed on item ${firstFailure.itemIndex}` : 'the execution was stopped');
+		await reuse.settle([], ledger);
+		if (firstFailure && !run.wasExecutionStopped) throw describeLeftBehind(firstFailure.error, firstFailure.itemIndex, ledger);
 	}
 
 	const notRun = () => new NodeOperationError(this.getNode(), 'The execution was stopped before this item ran');
@@ -108,7 +107,6 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		// Shown only while the execution waits (n8n replaces it with the resumed node's output).
 		return [finished ?? outcomesToItems(this, outcomes, items.length)];
 	}
-	// A stopped execution's output is discarded by n8n (settled above, nothing delivered).
 	if (!run.wasExecutionStopped) await reuse.settle(deliveredItems(outcomes), ledger);
 	return [outcomesToItems(this, outcomes, items.length, { waitNote: plan.note, forAgent: run.isToolCall })];
 }
