@@ -247,6 +247,8 @@ export interface WorkflowServer {
 	 * workflows n8n saved under another id than their own (n8n 1.x picks its own), for the CLI to import with theirs.
 	 */
 	release(): Promise<object[]>;
+	/** CPU time n8n's process spent during the last execute() (ms), where the platform says. */
+	readonly lastRunCpuMs?: number;
 }
 
 const workflowServers = new Map<string, WorkflowServer>();
@@ -255,6 +257,11 @@ const workflowServers = new Map<string, WorkflowServer>();
 export function registerWorkflowServer(env: NodeJS.ProcessEnv, server: WorkflowServer | undefined): void {
 	if (server) workflowServers.set(String(env.N8N_USER_FOLDER), server);
 	else workflowServers.delete(String(env.N8N_USER_FOLDER));
+}
+
+/** CPU time (ms) the n8n process spent in the last workflow run of `env`'s server; undefined for a CLI run. */
+export function lastRunCpuMs(env: NodeJS.ProcessEnv): number | undefined {
+	return workflowServerFor(env)?.lastRunCpuMs;
 }
 
 function workflowServerFor(env: NodeJS.ProcessEnv): WorkflowServer | undefined {

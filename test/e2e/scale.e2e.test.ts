@@ -9,7 +9,7 @@
  */
 import { WebSocket } from 'undici';
 
-import { WAVESPEED_NODE_TYPE, executeWorkflow, getNodeOutput, importWorkflow } from '../../scripts/lib/localN8n';
+import { WAVESPEED_NODE_TYPE, executeWorkflow, getNodeOutput, importWorkflow, lastRunCpuMs } from '../../scripts/lib/localN8n';
 import type { TestN8nWithFake } from '../support/useTestN8n';
 import { useTestN8n } from '../support/useTestN8n';
 
@@ -123,6 +123,7 @@ describe(`in a real n8n with a 384 MB heap, ${ITEMS} items at Max Concurrency ${
 		const heap = HEAP_PORT ? sampleN8nHeap(HEAP_PORT, 2000) : undefined;
 		const record = await executeWorkflow(install, env, 'e2eScaleWide');
 		const peakHeapMb = await (await heap)?.stop();
+		const cpuMs = lastRunCpuMs(env);
 
 		expect(record.data.resultData.error?.message).toBeUndefined();
 		expect(record.status).toBe('success');
@@ -151,6 +152,7 @@ describe(`in a real n8n with a 384 MB heap, ${ITEMS} items at Max Concurrency ${
 			`scale.e2e: ${ITEMS} items × ${INFERENCE_MS / 1000} s at Max Concurrency ${MAX_CONCURRENCY}: span ${((lastSentMs - firstSubmitMs) / 1000).toFixed(1)} s, ` +
 				`ideal ${idealMs / 1000} s, span / ideal ${((lastSentMs - firstSubmitMs) / idealMs).toFixed(2)}, peak running ${fake.peakRunningTasks}, ` +
 				`submits/item ${(fake.countRequests('generate') / ITEMS).toFixed(2)}, polls per task-s ${(fake.countRequests('result') / taskSeconds).toFixed(2)}` +
+				`${cpuMs === undefined ? '' : `, n8n's CPU ${(cpuMs / ITEMS).toFixed(1)} ms/item`}` +
 				`${peakHeapMb === undefined ? '' : `, n8n's peak heap after GC ${peakHeapMb.toFixed(0)} MB`}\n`,
 		);
 	}, 15 * 60_000);

@@ -7,6 +7,7 @@
  * it first, for the tests that start their own n8n (webhooks, restarts).
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 import type { CredentialInput, N8nInstall, RunRecord, WorkflowServer } from '../../scripts/lib/localN8n';
 import { getFreePort, registerWorkflowServer, startN8nServer, stopN8nServer } from '../../scripts/lib/localN8n';
@@ -19,6 +20,8 @@ const RUN_LIMIT_MS = 10 * 60_000;
 export class SuiteN8nServer implements WorkflowServer {
 	/** n8n's log output since the server started (shown when a run cannot be read back). */
 	log = '';
+	/** CPU time (user + system) n8n's main process spent during the last execute(), where Linux's /proc says. */
+	lastRunCpuMs?: number;
 	private child?: ChildProcess;
 	private rest?: N8nRestClient;
 	private starting?: Promise<void>;
@@ -55,10 +58,13 @@ export class SuiteN8nServer implements WorkflowServer {
 		// The environment of the run that starts n8n is the server's (a suite may add to the one it registered with).
 		if (!this.running) this.env = env;
 		const rest = await this.client();
+		const cpuAtStartMs = processCpuMs(this.child?.pid);
 		const executionId = await rest.runManually(this.workflowIds.get(workflowId) ?? workflowId);
 		const execution = await rest.waitForExecutionEnd(executionId, RUN_LIMIT_MS).catch((error: Error) => {
 			throw new Error(`${error.message}\nn8n's log:\n${this.log.slice(-4000)}`);
 		});
+		const cpuAtEndMs = processCpuMs(this.child?.pid);
+		this.lastRunCpuMs = cpuAtStartMs === undefined || cpuAtEndMs === undefined ? undefined : cpuAtEndMs - cpuAtStartMs;
 		return { status: execution.status, data: execution.data };
 	}
 
@@ -108,6 +114,19 @@ export class SuiteN8nServer implements WorkflowServer {
 			return { ...node, credentials };
 		});
 		return { ...workflow, nodes };
+	}
+}
+
+/** A process's CPU time so far (user + system, ms) from /proc/<pid>/stat; undefined elsewhere than Linux. */
+function processCpuMs(pid: number | undefined): number | undefined {
+	if (pid === undefined) return undefined;
+	try {
+		// The fields after the command name (which may hold spaces, so it is skipped by its closing parenthesis).
+		const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+		// utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
+		return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+	} catch {
+		return undefined;
 	}
 }
 

@@ -130,7 +130,13 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		super();
 	}
 
-	getDecrypted = async () => ({ ...this.data });
+	/** How many times n8n-core asked for the credential decrypted (n8n reads and decrypts it from its database each time). */
+	decryptions = 0;
+
+	getDecrypted = async () => {
+		this.decryptions++;
+		return { ...this.data };
+	};
 
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
@@ -196,6 +202,8 @@ export interface WorkflowResult {
 	run: IRun;
 	/** The id n8n's executor ran under (`$execution.id`). */
 	executionId: string;
+	/** How many times n8n-core had the credential decrypted during the run (all nodes). */
+	credentialDecryptions: number;
 	/** A node's first output in its first run; throws the node's (or workflow's) error if it has none. */
 	output(nodeName: string): INodeExecutionData[];
 }
@@ -224,11 +232,12 @@ export function createWorkflowHarness(binaryMode: BinaryMode, credentials: { api
 		// the node's default recovery of undelivered results, and the Idempotency Key, use it.
 		await installProcessedDataStore();
 		const executionId = String(++executionCount);
+		const credentialsHelper = new TestCredentialsHelper({ ...credentials });
 		const workflow = new Workflow({ id: 'test-workflow', nodes, connections, nodeTypes, active: false, settings: {} });
 		const workflowData = { id: workflow.id, name: 'test', nodes, connections } as IWorkflowBase;
 		const additionalData = {
 			executionId,
-			credentialsHelper: new TestCredentialsHelper({ ...credentials }),
+			credentialsHelper,
 			hooks: new ExecutionLifecycleHooks('manual', executionId, workflowData),
 			variables: {},
 			currentNodeExecutionIndex: 0,
@@ -245,6 +254,7 @@ export function createWorkflowHarness(binaryMode: BinaryMode, credentials: { api
 			(result): WorkflowResult => ({
 				run: result,
 				executionId,
+				credentialDecryptions: credentialsHelper.decryptions,
 				output(nodeName) {
 					const task = result.data.resultData.runData[nodeName]?.[0];
 					if (!task?.data) throw task?.error ?? result.data.resultData.error ?? new Error(`"${nodeName}" did not run`);

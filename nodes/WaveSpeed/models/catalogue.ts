@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE, apiRequest } from '../transport';
+import { apiRequest } from '../transport';
+import { readCredential } from '../transport/credential';
 import type { ApiContext } from '../transport';
 import type { RequestSchema } from './requestSchema';
 import { parseRequestSchema } from './requestSchema';
@@ -148,7 +149,7 @@ export async function findRunModel(ctx: IExecuteFunctions, modelId: string, wait
 
 /** Who is asking, for per-account memory: a hash of base URL and key (the key itself is not kept). */
 export async function getAccountKey(ctx: ApiContext, itemIndex = 0): Promise<string> {
-	const credentials = await (ctx as IExecuteFunctions).getCredentials(CREDENTIAL_TYPE, itemIndex);
+	const credentials = (await readCredential(ctx, itemIndex)).data ?? {};
 	return createHash('sha256').update(`${String(credentials.baseUrl)}\n${String(credentials.apiKey)}`).digest('hex');
 }
 

@@ -1,6 +1,5 @@
 import type {
 	IDataObject,
-	IExecuteFunctions,
 	IHttpRequestMethods,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
@@ -12,13 +11,14 @@ import type { Envelope } from './types';
 import { readBaseUrl } from './baseUrl';
 import { CLIENT_HEADERS } from './clientHeaders';
 import type { ApiContext } from './context';
+import { CREDENTIAL_TYPE, readCredential } from './credential';
 import type { RequestKind } from './retry';
 import { mayHaveCreatedTask, parseRetryAfterMs } from './retry';
 import { AttemptFailure, Cancelled, withRetries } from './retryLoop';
 
 export type { ApiContext } from './context';
 
-export const CREDENTIAL_TYPE = 'waveSpeedAiApi';
+export { CREDENTIAL_TYPE } from './credential';
 
 const DEFAULT_API_TIMEOUT_MS = 60_000;
 
@@ -65,8 +65,8 @@ export function getHttpStatus(error: unknown): number | undefined {
  * retries what the rules in ./retry allow. The only place that reads the credential.
  */
 export async function apiRequest<T>(ctx: ApiContext, call: ApiCall): Promise<T> {
-	// A webhook's context has one credential for all items; a run's resolves it per item.
-	const credentials = await (ctx as IExecuteFunctions).getCredentials(CREDENTIAL_TYPE, call.itemIndex);
+	const credential = await readCredential(ctx, call.itemIndex);
+	const credentials = credential.data ?? {};
 	const baseUrl = readBaseUrl(ctx, credentials, call.itemIndex);
 	const apiKey = String(credentials.apiKey ?? '');
 
@@ -99,7 +99,8 @@ export async function apiRequest<T>(ctx: ApiContext, call: ApiCall): Promise<T> 
 			const submit = ctx.helpers.httpRequest({ ...options, headers, abortSignal: undefined });
 			return unwrapEnvelope<T>((await submit) as IN8nHttpFullResponse);
 		}
-		const request = ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options);
+		// Handed the credential read once for the run (./credential), the helper does not decrypt it again per request.
+		const request = ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options, { credentialsDecrypted: credential });
 		// n8n swaps our signal for the execution's own, so a fail-fast abort would wait for a slow reply: abandon it.
 		return unwrapEnvelope<T>(await abandonOnAbort(request as Promise<IN8nHttpFullResponse>, call.signal), call.acceptBareReply);
 	};

@@ -6,7 +6,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE } from '../transport';
+import { readCredential } from '../transport/credential';
 import { DEFAULT_BASE_URL, isLocalUrl } from '../transport/baseUrl';
 
 /** Why WaveSpeed at `apiBaseUrl` cannot call `callbackUrl`, or undefined when it can. Pure. */
@@ -25,7 +25,7 @@ export function whyWaveSpeedCannotCall(callbackUrl: string, apiBaseUrl: string):
 
 /** The credential's Base URL for this item (the default when empty). */
 export async function readApiBaseUrl(ctx: IExecuteFunctions, itemIndex: number): Promise<string> {
-	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE, itemIndex);
+	const credentials = (await readCredential(ctx, itemIndex)).data ?? {};
 	return String(credentials.baseUrl || DEFAULT_BASE_URL);
 }
 
