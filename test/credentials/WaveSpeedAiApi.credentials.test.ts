@@ -1,6 +1,6 @@
 import { OutboundHttp } from '@n8n/backend-network';
 import { Container } from '@n8n/di';
-import type { IDataObject, IHttpRequestOptions, IN8nHttpFullResponse, INode, INodeTypes } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, IHttpRequestOptions, IN8nHttpFullResponse, INode, INodeTypes } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 
 import { REFUSED_BASE_URL_TARGET, WaveSpeedAiApi } from '../../credentials/WaveSpeedAiApi.credentials';
@@ -32,20 +32,17 @@ function resolveTestBaseUrl(baseUrl: string): unknown {
 async function runCredentialTest(credentials: IDataObject) {
 	const credential = new WaveSpeedAiApi();
 	const request = credential.test.request;
-	const headers = Object.fromEntries(
-		Object.entries(credential.authenticate.properties.headers ?? {}).map(([name, value]) => [name, resolve(String(value), credentials)]),
-	);
 	const options: IHttpRequestOptions = {
 		...(request as IHttpRequestOptions),
 		method: request.method ?? 'GET',
 		baseURL: resolve(String(request.baseURL), credentials),
 		url: String(request.url),
-		headers,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		json: true,
 	};
-	return (await Container.get(OutboundHttp).requests().request(options)) as IN8nHttpFullResponse;
+	const authenticated = await credential.authenticate(credentials as ICredentialDataDecryptedObject, options);
+	return (await Container.get(OutboundHttp).requests().request(authenticated)) as IN8nHttpFullResponse;
 }
 
 describe('WaveSpeed AI API credential', () => {
