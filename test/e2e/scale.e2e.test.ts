@@ -147,6 +147,13 @@ describe(`in a real n8n with a 384 MB heap, ${ITEMS} items at Max Concurrency ${
 		const firstSubmitMs = Math.min(...fake.requests.filter((request) => request.route === 'generate').map((request) => request.atMs));
 		const lastSentMs = Math.max(...tasks.map((task) => task.outputSentAtMs ?? NaN));
 		const idealMs = Math.ceil(ITEMS / MAX_CONCURRENCY) * INFERENCE_MS;
+		if (process.env.SCALE_E2E_DEBUG) {
+			const created = tasks.map((task) => task.createdAtMs - firstSubmitMs).sort((a, b) => a - b);
+			const waves = Array.from({ length: Math.ceil(ITEMS / MAX_CONCURRENCY) }, (_, wave) => created.slice(wave * MAX_CONCURRENCY, (wave + 1) * MAX_CONCURRENCY));
+			const seen = tasks.map((task) => (task.firstSeenDoneAtMs ?? NaN) - task.completeAtMs).sort((a, b) => a - b);
+			const sent = tasks.map((task) => (task.outputSentAtMs ?? NaN) - task.completeAtMs).sort((a, b) => a - b);
+			process.stdout.write(`waves (created first..last ms): ${waves.map((wave) => `${wave[0]}..${wave[wave.length - 1]}`).join(', ')}; seen done after end p50/p95 ${seen[seen.length >> 1]}/${seen[Math.floor(seen.length * 0.95)]} ms; output sent after end p50/p95 ${sent[sent.length >> 1]}/${sent[Math.floor(sent.length * 0.95)]} ms\n`);
+		}
 		const taskSeconds = tasks.reduce((sum, task) => sum + (task.completeAtMs - task.createdAtMs) / 1000, 0);
 		process.stdout.write(
 			`scale.e2e: ${ITEMS} items × ${INFERENCE_MS / 1000} s at Max Concurrency ${MAX_CONCURRENCY}: span ${((lastSentMs - firstSubmitMs) / 1000).toFixed(1)} s, ` +

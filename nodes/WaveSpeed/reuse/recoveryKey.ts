@@ -28,15 +28,27 @@ export async function fingerprintRequest(source: RecoverySource): Promise<string
 /** Each item's recovery key, in batch order: its request's fingerprint and how many items before it share it. */
 export class RecoveryKeys {
 	private readonly fingerprints = new Map<number, Promise<string | undefined>>();
+	/** Keys in batch order, each after the one before it: every item is counted once (not once per later item). */
+	private readonly keys: Array<Promise<string | undefined>> = [];
+	/** How many items so far had each fingerprint. */
+	private readonly seen = new Map<string, number>();
 
 	constructor(private readonly sources: Array<RecoverySource | undefined>) {}
 
 	async keyFor(itemIndex: number): Promise<string | undefined> {
-		const mine = await this.fingerprintOf(itemIndex);
-		if (mine === undefined) return undefined;
-		let earlier = 0;
-		for (let index = 0; index < itemIndex; index++) if ((await this.fingerprintOf(index)) === mine) earlier++;
-		return `recover:${mine}#${earlier}`;
+		while (this.keys.length <= itemIndex) {
+			const fingerprint = this.fingerprintOf(this.keys.length);
+			const previous = this.keys[this.keys.length - 1] ?? Promise.resolve(undefined);
+			this.keys.push(previous.then(async () => this.count(await fingerprint)));
+		}
+		return await this.keys[itemIndex];
+	}
+
+	private count(fingerprint: string | undefined): string | undefined {
+		if (fingerprint === undefined) return undefined;
+		const earlier = this.seen.get(fingerprint) ?? 0;
+		this.seen.set(fingerprint, earlier + 1);
+		return `recover:${fingerprint}#${earlier}`;
 	}
 
 	private async fingerprintOf(itemIndex: number): Promise<string | undefined> {

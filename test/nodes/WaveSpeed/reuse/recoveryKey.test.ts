@@ -38,6 +38,17 @@ describe('recovery keys: the same request, binaries by content', () => {
 		expect(await new RecoveryKeys([edit('a cup', 'sha256:aa'), mug]).keyFor(1)).toBe(first);
 	});
 
+	it('counts each item once, not once per later item (a 1,000-item batch asked for 500,000 fingerprints)', async () => {
+		const sources = Array.from({ length: 200 }, (_, index) => edit(index % 2 ? 'a mug' : 'a cup', 'sha256:aa'));
+		const keys = new RecoveryKeys(sources);
+		const asked = jest.spyOn(keys as unknown as { fingerprintOf(index: number): Promise<string | undefined> }, 'fingerprintOf');
+		const all = await Promise.all(sources.map(async (_, index) => await keys.keyFor(index)));
+		expect(all[198]).toMatch(/#99$/);
+		expect(all[199]).toMatch(/#99$/);
+		expect(new Set(all).size).toBe(200);
+		expect(asked).toHaveBeenCalledTimes(200);
+	});
+
 	it('gives no key (no recovery) when a binary cannot be read', async () => {
 		const unreadable = { ...edit('a mug', 'x'), binaries: [{ identify: async () => await Promise.reject(new Error('gone')) }] };
 		expect(await new RecoveryKeys([unreadable]).keyFor(0)).toBeUndefined();
