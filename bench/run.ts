@@ -7,8 +7,8 @@
  *   --inference-ms N   how long each task runs on the server, where a scenario does not say (default 10000)
  *   --full             also the 200-item batch
  *   --only LABEL       run the scenarios whose label contains LABEL
- * The wide scenarios (1,000 items × 3 s at Max Concurrency 64, 250 and 1,000) say what a large account's batch costs:
- * span, submits, polls and the heap kept (sampled after a forced GC, so garbage is not counted).
+ * The wide scenarios (1,000 items × 3 s at Max Concurrency 64, 250 and 1,000; 1,000 × 20 s at 1,000) say what a large
+ * account's batch costs: span, submits, polls and the heap kept (sampled after a forced GC, so garbage is not counted).
  * BENCH_CHILD_ARGS="--cpu-prof" passes Node options to each scenario's process.
  * BENCH_DEBUG=1 also prints each task's creation time and how long after its end the node saw it and had its image.
  */
@@ -51,6 +51,8 @@ function scenarios(full: boolean): Scenario[] {
 		{ ...base, label: '10 items, concurrency 1 (sequential loop)', items: 10, concurrency: 1 },
 		...(full ? [{ ...base, label: '200 items, concurrency 20', items: 200, concurrency: 20 }] : []),
 		...[64, 250, 1000].map((concurrency) => ({ ...base, label: `wide: 1000 × 3 s, Max Concurrency ${concurrency}`, items: 1000, concurrency, inferenceMs: 3000 })),
+		// GPT Image 2's tasks take 10 to 150 s: polls, not transfers, are then what a wide batch makes most of.
+		{ ...base, label: 'wide: 1000 × 20 s, Max Concurrency 1000', items: 1000, concurrency: 1000, inferenceMs: 20_000 },
 		{ ...base, label: '1 item of 20 MB', items: 1, concurrency: 4, imageBytes: 20 * MB },
 		{ ...base, label: '20 items of 20 MB, concurrency 4', items: 20, concurrency: 4, imageBytes: 20 * MB },
 		{ ...base, label: '20 items of 20 MB, concurrency 4, memory mode', items: 20, concurrency: 4, imageBytes: 20 * MB, binaryMode: 'default' as const },

@@ -1,5 +1,5 @@
 import type { RunContext } from '../operations/operation';
-import { DurationModel } from '../task/pollSchedule';
+import { DurationModel, PollBudget } from '../task/pollSchedule';
 import type { TaskPacing, WaitingTask } from '../task/taskRun';
 import { MAX_PARALLEL_TRANSFERS, TaskSlots } from '../transport/concurrency';
 import type { TaskLedger } from './taskLedger';
@@ -37,6 +37,7 @@ export class Run {
 			// file descriptors at once, and 64 streams already fill a host's link.
 			downloadSlots: new TaskSlots(Math.min(maxConcurrency, MAX_PARALLEL_TRANSFERS)),
 			durations: new DurationModel(),
+			pollBudget: new PollBudget(),
 			submitGate: ledger.submitGate,
 		};
 		if (executionSignal?.aborted) this.onExecutionStopped();

@@ -5,6 +5,7 @@ import { parameterError } from '../transport/itemErrors';
 import { isGptImage2Model } from '../models/model';
 import { buildOutputItem } from '../media/output';
 import { waitForTask } from '../task/polling';
+import { pollPhase } from '../task/pollSchedule';
 import { assertTaskNotFailed, fetchTask } from '../task/task';
 import type { WaitSettings } from './parameters';
 import { readText, readWaitSettings } from './parameters';
@@ -44,7 +45,7 @@ export async function execute(this: IExecuteFunctions, job: Job, run: RunContext
 	let task = await fetchTask(this, taskId, itemIndex, run.signal, deadlineMs);
 	run.onSubmitted(taskId);
 	if (settings.waitForCompletion) {
-		task = await waitForTask(this, task, { ...settings, itemIndex, startedAtMs, deadlineMs, signal: run.signal });
+		task = await waitForTask(this, task, { ...settings, itemIndex, startedAtMs, deadlineMs, signal: run.signal, phase: pollPhase(itemIndex), budget: run.pacing.pollBudget });
 	}
 	assertTaskNotFailed(this, task, itemIndex);
 	// A Run Model task may have made a video or audio: any media is taken then.

@@ -6,7 +6,8 @@
  * refusal in a second). Once some have finished, the node polls at most an interval apart, in steps that land just
  * after the expected end, then densely around it: a task that ends before its peers is still seen within an interval,
  * and a typical one within a few ms. With nothing learnt yet, or once a task runs well past what was expected, it
- * polls at the user's interval, growing for long waits.
+ * polls at the user's interval, growing for long waits. A wide batch stretches the interval so that the execution
+ * stays within POLL_BUDGET_PER_SECOND (see PollBudget).
  */
 
 /** Long tasks are polled less often, up to this; WaveSpeed asks image clients for 2 s or slower. */
@@ -19,6 +20,53 @@ export const MIN_POLL_SPACING_MS = 500;
 const AFTER_EXPECTED_MS = 50;
 /** ... for this many polls; a task still running then has run far longer than its peers. */
 const DENSE_POLLS = 3;
+
+/**
+ * Polls a second one execution makes, at most, outside the dense polls at an expected end. Each poll costs n8n's
+ * process 2 to 3 ms of CPU (a new connection, n8n's request pipeline): 1,000 tasks polled every 2 s, 500 a second,
+ * would take more than its whole event loop. 100 a second is a quarter of it at most; at 200 tasks or fewer (2 s
+ * interval) the budget changes nothing.
+ */
+export const POLL_BUDGET_PER_SECOND = 100;
+
+/** The first tasks of a run to be polled keep the user's interval, whatever the budget (see PollBudget). */
+export const SCOUT_TASKS = 20;
+
+/**
+ * How many of the execution's tasks are being polled, and so how far apart each one's polls must be to keep the
+ * execution within its budget. The first SCOUT_TASKS of the run are exempt: submitted first, they end first, and the
+ * first end of a kind teaches the others when to look (DurationModel.learntSignal), as soon as without a budget.
+ */
+export class PollBudget {
+	private polling = 0;
+	private entered = 0;
+
+	/** A task starts being polled: its shortest interval from now on, and how it stops being counted (once). */
+	enter(): { minIntervalMs(): number; leave(): void } {
+		this.polling++;
+		const scout = this.entered++ < SCOUT_TASKS;
+		let left = false;
+		return {
+			minIntervalMs: () => (scout ? 0 : this.minIntervalMs),
+			leave: () => {
+				if (left) return;
+				left = true;
+				this.polling--;
+			},
+		};
+	}
+
+	/** The shortest interval between two polls of one task that keeps the execution within the budget. */
+	get minIntervalMs(): number {
+		return Math.round((this.polling * 1000) / POLL_BUDGET_PER_SECOND);
+	}
+}
+
+/** An item's place in the interval for its first poll (ScheduleInput.phase): spread evenly, whatever the batch size. */
+export function pollPhase(itemIndex: number): number {
+	// The fractional parts of multiples of the golden ratio.
+	return (itemIndex * 0.618034) % 1;
+}
 
 export function getPollIntervalMs(baseMs: number, elapsedMs: number): number {
 	const grownMs = baseMs * (1 + Math.max(0, elapsedMs) / GROWTH_PERIOD_MS);
@@ -40,13 +88,18 @@ export interface ScheduleInput {
 	 * see its task end teaches the others, which poll then (see DurationModel.learntSignal).
 	 */
 	phase?: number;
+	/** The execution's poll budget spread over its tasks (PollBudget.minIntervalMs): no interval is shorter. */
+	minIntervalMs?: number;
 }
 
 /** How long to sleep before the next poll. */
-export function getNextPollDelayMs({ elapsedMs, baseIntervalMs, expectedDoneMs, lastPollMs, phase = 0.5 }: ScheduleInput): number {
+export function getNextPollDelayMs({ elapsedMs, baseIntervalMs, expectedDoneMs, lastPollMs, phase = 0.5, minIntervalMs = 0 }: ScheduleInput): number {
+	const intervalMs = (atMs: number) => Math.max(getPollIntervalMs(baseIntervalMs, atMs), minIntervalMs);
 	if (expectedDoneMs === undefined) {
-		if (lastPollMs === undefined) return Math.max(MIN_POLL_SPACING_MS, Math.round(baseIntervalMs * (0.5 + phase)) - elapsedMs);
-		return getPollIntervalMs(baseIntervalMs, elapsedMs);
+		// Half an interval, then spread over one (the budget's, for a wide batch).
+		const firstMs = baseIntervalMs / 2 + phase * Math.max(baseIntervalMs, minIntervalMs);
+		if (lastPollMs === undefined) return Math.max(MIN_POLL_SPACING_MS, Math.round(firstMs) - elapsedMs);
+		return intervalMs(elapsedMs);
 	}
 	const firstDenseMs = expectedDoneMs + AFTER_EXPECTED_MS;
 	const lastDenseMs = firstDenseMs + (DENSE_POLLS - 1) * MIN_POLL_SPACING_MS;
@@ -54,7 +107,9 @@ export function getNextPollDelayMs({ elapsedMs, baseIntervalMs, expectedDoneMs, 
 	// Sleeping there in one go would see a task that ends before its peers (a refusal) only at their median.
 	if (elapsedMs < firstDenseMs - MIN_POLL_SPACING_MS / 2) {
 		const untilDenseMs = firstDenseMs - elapsedMs;
-		let steps = Math.ceil(untilDenseMs / getPollIntervalMs(baseIntervalMs, elapsedMs));
+		const grownMs = getPollIntervalMs(baseIntervalMs, elapsedMs);
+		// At most an interval apart; under a wide batch's budget, at least its interval apart.
+		let steps = minIntervalMs > grownMs ? Math.max(1, Math.floor(untilDenseMs / minIntervalMs)) : Math.ceil(untilDenseMs / grownMs);
 		// An interval under a second: steps of at least MIN_POLL_SPACING_MS (under two of them), still landing on it.
 		if (untilDenseMs / steps < MIN_POLL_SPACING_MS) steps = Math.max(1, Math.floor(untilDenseMs / MIN_POLL_SPACING_MS));
 		return Math.max(MIN_POLL_SPACING_MS, Math.round(untilDenseMs / steps));
@@ -64,7 +119,7 @@ export function getNextPollDelayMs({ elapsedMs, baseIntervalMs, expectedDoneMs, 
 	const lastMs = lastPollMs ?? 0;
 	if (lastMs < firstDenseMs - MIN_POLL_SPACING_MS / 2) return Math.max(0, MIN_POLL_SPACING_MS - (elapsedMs - lastMs));
 	if (elapsedMs < lastDenseMs) return MIN_POLL_SPACING_MS;
-	return getPollIntervalMs(baseIntervalMs, elapsedMs);
+	return intervalMs(elapsedMs);
 }
 
 /** What the execution learnt of each kind of task: how long after its submit it was done. Small and in memory. */

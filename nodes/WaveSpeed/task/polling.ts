@@ -3,7 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { sleepUnlessAborted } from '../transport/sleep';
 import { taskError, withTaskId } from '../transport/itemErrors';
 import { fetchTask } from './task';
-import type { DurationModel } from './pollSchedule';
+import type { DurationModel, PollBudget } from './pollSchedule';
 import { getNextPollDelayMs } from './pollSchedule';
 import { COMPLETED_STATUS, isTerminal } from '../models/taskStatus';
 import type { Task } from '../transport/types';
@@ -22,6 +22,8 @@ export interface WaitOptions {
 	learning?: { model: DurationModel; kind: string };
 	/** Where in the interval this task's first poll falls (see ScheduleInput.phase). */
 	phase?: number;
+	/** The polls the execution may make, shared by its tasks (a wide batch polls each task less often). */
+	budget?: PollBudget;
 }
 
 /**
@@ -29,6 +31,16 @@ export interface WaitOptions {
  * poll sees the end (no sleep after it). Errors name the task id so Get Result can pick it up later.
  */
 export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: WaitOptions): Promise<Task> {
+	// Counted while it is polled: the more tasks the execution polls, the further apart each one's polls.
+	const share = options.budget?.enter();
+	try {
+		return await pollUntilTerminal(ctx, task, options, () => share?.minIntervalMs() ?? 0);
+	} finally {
+		share?.leave();
+	}
+}
+
+async function pollUntilTerminal(ctx: IExecuteFunctions, task: Task, options: WaitOptions, minIntervalMs: () => number): Promise<Task> {
 	const { itemIndex, signal } = options;
 	const { deadlineMs } = options;
 	let current = task;
@@ -50,7 +62,14 @@ export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: W
 		const remainingMs = deadlineMs - Date.now();
 		if (remainingMs <= 0) throw timedOut();
 		const expectedDoneMs = learning?.model.expectedDoneMs(learning.kind);
-		const delayMs = getNextPollDelayMs({ elapsedMs: elapsedMs(), baseIntervalMs: options.pollIntervalMs, expectedDoneMs, lastPollMs, phase: options.phase });
+		const delayMs = getNextPollDelayMs({
+			elapsedMs: elapsedMs(),
+			baseIntervalMs: options.pollIntervalMs,
+			expectedDoneMs,
+			lastPollMs,
+			phase: options.phase,
+			minIntervalMs: minIntervalMs(),
+		});
 		// While nothing is learnt, the first task of the kind to end wakes the others (the schedule is then known).
 		const learnt = learning && expectedDoneMs === undefined ? learning.model.learntSignal(learning.kind) : undefined;
 		const wakeAtMs = Date.now() + Math.min(delayMs, remainingMs);

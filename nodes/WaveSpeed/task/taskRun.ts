@@ -6,7 +6,8 @@ import { DEFAULT_RETRY_POLICY, getRetryDelayMs } from '../transport/retry';
 import { sleepUnlessAborted } from '../transport/sleep';
 import type { SubmitGate } from './submitGate';
 import type { TaskSlots } from '../transport/concurrency';
-import type { DurationModel } from './pollSchedule';
+import type { DurationModel, PollBudget } from './pollSchedule';
+import { pollPhase } from './pollSchedule';
 import type { OutputMedia } from '../media/output';
 import { buildOutputItem, getTaskJson } from '../media/output';
 import { waitForTask } from './polling';
@@ -35,6 +36,8 @@ export interface TaskPacing {
 	/** Output downloads: their own limit, so a finished task's download never holds a task slot. */
 	downloadSlots: TaskSlots;
 	durations: DurationModel;
+	/** How many polls a second the execution makes at most, shared by its tasks. */
+	pollBudget: PollBudget;
 	/** Closed by a submit WaveSpeed refuses for insufficient balance: no further task of the run is submitted. */
 	submitGate: SubmitGate;
 }
@@ -146,9 +149,9 @@ export async function runTask(ctx: IExecuteFunctions, job: TaskRunJob): Promise<
 			startedAtMs: started.startedAtMs,
 			signal,
 			learning: started.holdsSlot ? learning : undefined,
-			// Spread evenly, whatever the batch size: the fractional parts of multiples of the golden ratio.
-			phase: (itemIndex * 0.618034) % 1,
+			phase: pollPhase(itemIndex),
 			deadlineMs,
+			budget: pacing.pollBudget,
 		});
 	} finally {
 		if (started.holdsSlot) pacing.taskSlots.release(true);

@@ -2,8 +2,12 @@ import {
 	DurationModel,
 	MAX_GROWN_POLL_INTERVAL_MS,
 	MIN_POLL_SPACING_MS,
+	POLL_BUDGET_PER_SECOND,
+	PollBudget,
+	SCOUT_TASKS,
 	getNextPollDelayMs,
 	getPollIntervalMs,
+	pollPhase,
 } from '../../../../nodes/WaveSpeed/task/pollSchedule';
 
 /** A virtual clock: polls one task that ends at `doneAtMs` with the schedule, and says how many polls it took and when it saw the end. */
@@ -140,5 +144,74 @@ describe('duration model', () => {
 		model.record('edit|1k|high', { reportedMs: 5000, lastRunningMs: 4000, firstDoneMs: 6000 });
 		expect([signal.aborted, other.aborted]).toEqual([true, false]);
 		expect(model.learntSignal('edit|1k|high').aborted).toBe(false);
+	});
+});
+
+describe('poll budget: a wide batch', () => {
+	/** Every poll of `tasks` tasks that all run `doneAtMs`, on a virtual clock, with the budget's interval for that width. */
+	function pollTimes(tasks: number, doneAtMs: number, { budgeted = true } = {}): number[] {
+		const budget = new PollBudget();
+		const shares = Array.from({ length: tasks }, () => budget.enter());
+		const times: number[] = [];
+		for (let index = 0; index < tasks; index++) {
+			const minIntervalMs = budgeted ? shares[index].minIntervalMs() : 0;
+			let elapsedMs = 0;
+			let lastPollMs: number | undefined;
+			while (elapsedMs < doneAtMs) {
+				elapsedMs += getNextPollDelayMs({ elapsedMs, baseIntervalMs: 2000, lastPollMs, phase: pollPhase(index), minIntervalMs });
+				lastPollMs = elapsedMs;
+				times.push(elapsedMs);
+			}
+		}
+		return times.sort((a, b) => a - b);
+	}
+
+	it('counts the tasks being polled, each once', () => {
+		const budget = new PollBudget();
+		const shares = Array.from({ length: 300 }, () => budget.enter());
+		expect(budget.minIntervalMs).toBe((300 * 1000) / POLL_BUDGET_PER_SECOND);
+		shares[0].leave();
+		shares[0].leave();
+		expect(budget.minIntervalMs).toBe((299 * 1000) / POLL_BUDGET_PER_SECOND);
+		// The first tasks of the run scout at the user's interval: submitted first, they end first and teach the others.
+		expect(shares.map((share) => share.minIntervalMs() === 0)).toEqual(shares.map((_, index) => index < SCOUT_TASKS));
+	});
+
+	it('changes nothing up to 200 tasks at a 2 s interval', () => {
+		expect(pollTimes(200, 20_000)).toEqual(pollTimes(200, 20_000, { budgeted: false }));
+		const budget = new PollBudget();
+		for (let index = 0; index < 200; index++) budget.enter();
+		for (const phase of [0, 0.3, 0.9]) {
+			expect(getNextPollDelayMs({ elapsedMs: 0, baseIntervalMs: 2000, phase, minIntervalMs: budget.minIntervalMs })).toBe(getNextPollDelayMs({ elapsedMs: 0, baseIntervalMs: 2000, phase }));
+		}
+		expect(getNextPollDelayMs({ elapsedMs: 0, baseIntervalMs: 2000, expectedDoneMs: 20_000, minIntervalMs: budget.minIntervalMs })).toBe(
+			getNextPollDelayMs({ elapsedMs: 0, baseIntervalMs: 2000, expectedDoneMs: 20_000 }),
+		);
+	});
+
+	// Issue 29: 1,000 tasks of 20 s polled every 2 s made 500 polls a second, more than n8n's whole event loop.
+	it('keeps 1,000 tasks of 20 s within the budget, where each polled every 2 s made 10,000 polls', () => {
+		const times = pollTimes(1000, 20_000);
+		const withinTheirRunMs = 20_000;
+		// The budget, and the scouts on the user's 2 s interval.
+		const scoutPolls = SCOUT_TASKS * (withinTheirRunMs / 2000 + 1);
+		expect(times.filter((atMs) => atMs <= withinTheirRunMs).length).toBeLessThanOrEqual((withinTheirRunMs / 1000) * POLL_BUDGET_PER_SECOND + scoutPolls);
+		// Before: every task on its own 2 s interval.
+		expect(pollTimes(1000, 20_000, { budgeted: false }).length).toBeGreaterThan(9000);
+	});
+
+	it('still has one of them look every few ms, so the first end of a kind is seen at once (and teaches the rest)', () => {
+		const times = pollTimes(1000, 20_000).filter((atMs) => atMs >= 1000 && atMs <= 20_000);
+		const gaps = times.slice(1).map((atMs, index) => atMs - times[index]);
+		expect(Math.max(...gaps)).toBeLessThanOrEqual(3 * (1000 / POLL_BUDGET_PER_SECOND));
+	});
+
+	it('once the end is learnt: still lands a poll just after it, in steps no closer than the budget allows', () => {
+		const budget = new PollBudget();
+		for (let index = 0; index < 1000; index++) budget.enter();
+		// 30 s tasks, expected end known: 30.05 s in steps of at most the budget's 10 s.
+		expect(getNextPollDelayMs({ elapsedMs: 0, baseIntervalMs: 2000, expectedDoneMs: 30_000, minIntervalMs: budget.minIntervalMs })).toBe(10_017);
+		// Short tasks: one poll, just after the end.
+		expect(getNextPollDelayMs({ elapsedMs: 0, baseIntervalMs: 2000, expectedDoneMs: 3000, minIntervalMs: budget.minIntervalMs })).toBe(3050);
 	});
 });
