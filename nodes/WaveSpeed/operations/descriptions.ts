@@ -162,7 +162,8 @@ export const optionsProperty: INodeProperties = {
 			type: 'number',
 			default: DEFAULT_POLL_INTERVAL_SECONDS,
 			typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS, numberPrecision: 1 },
-			description: 'How often to ask whether the task is done. It grows slowly for long tasks.',
+			description:
+				'How often to ask whether the task is done. It grows slowly for long tasks, and with more than 200 tasks running at once (an execution asks about 100 times a second at most).',
 		},
 		recoveryWindowOption,
 		reuseWindowOption,
