@@ -4,7 +4,7 @@ import { sleepUnlessAborted } from '../transport/sleep';
 import { taskError, withTaskId } from '../transport/itemErrors';
 import { fetchTask } from './task';
 import type { DurationModel, PollBudget } from './pollSchedule';
-import { getNextPollDelayMs } from './pollSchedule';
+import { MIN_POLL_SPACING_MS, getNextPollDelayMs } from './pollSchedule';
 import { COMPLETED_STATUS, isTerminal } from '../models/taskStatus';
 import type { Task } from '../transport/types';
 
@@ -24,6 +24,20 @@ export interface WaitOptions {
 	phase?: number;
 	/** The polls the execution may make, shared by its tasks (a wide batch polls each task less often). */
 	budget?: PollBudget;
+}
+
+/** How long before the item's deadline the last look at its task is taken, when the schedule's next poll is later. */
+export const LAST_LOOK_BEFORE_DEADLINE_MS = 1000;
+
+/**
+ * The sleep before the next poll: the schedule's, or, once, a shorter one when the schedule's poll would come after
+ * the deadline (a long interval, or a wide batch's budget): a task that ended meanwhile is still delivered instead of
+ * timing out paid for. Never closer than MIN_POLL_SPACING_MS to the last poll (the delay already keeps that).
+ */
+function sleepBeforeNextPoll(delayMs: number, remainingMs: number, lastLookTaken: boolean): number {
+	if (delayMs < remainingMs || lastLookTaken) return Math.min(delayMs, remainingMs);
+	const lookInMs = remainingMs - LAST_LOOK_BEFORE_DEADLINE_MS;
+	return lookInMs >= MIN_POLL_SPACING_MS ? lookInMs : remainingMs;
 }
 
 /**
@@ -58,6 +72,7 @@ async function pollUntilTerminal(ctx: IExecuteFunctions, task: Task, options: Wa
 	const { learning } = options;
 	let lastRunningMs = elapsedMs();
 	let lastPollMs: number | undefined;
+	let lastLookTaken = false;
 	while (!isTerminal(current.status)) {
 		const remainingMs = deadlineMs - Date.now();
 		if (remainingMs <= 0) throw timedOut();
@@ -72,8 +87,10 @@ async function pollUntilTerminal(ctx: IExecuteFunctions, task: Task, options: Wa
 		});
 		// While nothing is learnt, the first task of the kind to end wakes the others (the schedule is then known).
 		const learnt = learning && expectedDoneMs === undefined ? learning.model.learntSignal(learning.kind) : undefined;
-		const wakeAtMs = Date.now() + Math.min(delayMs, remainingMs);
-		await sleepUnlessAborted(Math.min(delayMs, remainingMs), learnt && signal ? AbortSignal.any([signal, learnt]) : (learnt ?? signal));
+		const sleepMs = sleepBeforeNextPoll(delayMs, remainingMs, lastLookTaken);
+		const isLastLook = sleepMs < delayMs && sleepMs < remainingMs;
+		const wakeAtMs = Date.now() + sleepMs;
+		await sleepUnlessAborted(sleepMs, learnt && signal ? AbortSignal.any([signal, learnt]) : (learnt ?? signal));
 		if (signal?.aborted) {
 			throw taskError(
 				ctx.getNode(),
@@ -84,6 +101,7 @@ async function pollUntilTerminal(ctx: IExecuteFunctions, task: Task, options: Wa
 			);
 		}
 		if (learnt?.aborted && Date.now() < wakeAtMs) continue;
+		if (isLastLook) lastLookTaken = true;
 		// Woken at the deadline: a poll now would have no time left for its reply (and could outlive the item).
 		if (Date.now() >= deadlineMs) throw timedOut();
 		const taskId = current.id;

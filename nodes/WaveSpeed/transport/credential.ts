@@ -10,7 +10,8 @@ export const CREDENTIAL_TYPE = 'waveSpeedAiApi';
  * makes one more unless it is handed the decrypted credential: in n8n 2.40.7 that was about 1.2 ms of n8n's CPU a
  * call, four calls an item (cost estimate, submit, poll, and the helper's own), the largest part of what a wide batch
  * costs n8n beyond its own work (docs/running-at-scale.md). Read without an item index, as n8n's helper reads it: the
- * credential is the node's.
+ * credential is the node's (a field written as an expression of item data takes the first item's value; README says
+ * so). Before, the submit read it per item and the polls as the first item: a second account's task could not be polled.
  */
 const perContext = new WeakMap<object, Promise<ICredentialsDecrypted>>();
 
