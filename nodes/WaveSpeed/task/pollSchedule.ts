@@ -29,22 +29,25 @@ const DENSE_POLLS = 3;
  */
 export const POLL_BUDGET_PER_SECOND = 100;
 
-/** The first tasks of a run to be polled keep the user's interval, whatever the budget (see PollBudget). */
+/** The first tasks of each kind in a run keep the user's interval, whatever the budget (see PollBudget). */
 export const SCOUT_TASKS = 20;
 
 /**
  * How many of the execution's tasks are being polled, and so how far apart each one's polls must be to keep the
- * execution within its budget. The first SCOUT_TASKS of the run are exempt: submitted first, they end first, and the
- * first end of a kind teaches the others when to look (DurationModel.learntSignal), as soon as without a budget.
+ * execution within its budget. The first SCOUT_TASKS of each kind of task in the run are exempt: submitted first, they
+ * end first, and the first end of a kind teaches the others when to look (DurationModel.learntSignal), as soon as
+ * without a budget.
  */
 export class PollBudget {
 	private polling = 0;
-	private entered = 0;
+	private readonly enteredByKind = new Map<string, number>();
 
-	/** A task starts being polled: its shortest interval from now on, and how it stops being counted (once). */
-	enter(): { minIntervalMs(): number; leave(): void } {
+	/** A task of `kind` starts being polled: its shortest interval from now on, and how it stops being counted (once). */
+	enter(kind = ''): { minIntervalMs(): number; leave(): void } {
 		this.polling++;
-		const scout = this.entered++ < SCOUT_TASKS;
+		const entered = this.enteredByKind.get(kind) ?? 0;
+		this.enteredByKind.set(kind, entered + 1);
+		const scout = entered < SCOUT_TASKS;
 		let left = false;
 		return {
 			minIntervalMs: () => (scout ? 0 : this.minIntervalMs),

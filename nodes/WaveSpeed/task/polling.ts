@@ -46,7 +46,7 @@ function sleepBeforeNextPoll(delayMs: number, remainingMs: number, lastLookTaken
  */
 export async function waitForTask(ctx: IExecuteFunctions, task: Task, options: WaitOptions): Promise<Task> {
 	// Counted while it is polled: the more tasks the execution polls, the further apart each one's polls.
-	const share = options.budget?.enter();
+	const share = options.budget?.enter(options.learning?.kind);
 	try {
 		return await pollUntilTerminal(ctx, task, options, () => share?.minIntervalMs() ?? 0);
 	} finally {

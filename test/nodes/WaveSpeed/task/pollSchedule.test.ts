@@ -175,6 +175,8 @@ describe('poll budget: a wide batch', () => {
 		expect(budget.minIntervalMs).toBe((299 * 1000) / POLL_BUDGET_PER_SECOND);
 		// The first tasks of the run scout at the user's interval: submitted first, they end first and teach the others.
 		expect(shares.map((share) => share.minIntervalMs() === 0)).toEqual(shares.map((_, index) => index < SCOUT_TASKS));
+		// Each kind of task has its own scouts: its first end teaches its own kind.
+		expect(budget.enter('edit|4k|high').minIntervalMs()).toBe(0);
 	});
 
 	it('changes nothing up to 200 tasks at a 2 s interval', () => {
