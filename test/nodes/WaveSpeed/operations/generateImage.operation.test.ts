@@ -68,8 +68,10 @@ describe('Generate Image, Get Balance and cost', () => {
 	it('counts the learnt poll schedule from the submit reply: a submit slow to reach WaveSpeed costs no extra poll', async () => {
 		// Item 0 teaches the execution that these tasks take 600 ms. Item 1's submit reaches WaveSpeed 400 ms late:
 		// counted from the request, the first poll (600 + 50 ms) would come before the task ends, and the next 500 ms later.
+		// A 2 s Poll Interval: item 0's first poll (at 1 s) comes after its end however late its own reply was read on a
+		// busy machine, so what it teaches is the task's 600 ms, not an earlier poll's time.
 		fake.faults.push({ route: 'generate', kind: 'delay', delayMs: 400, every: 2, times: 1 });
-		const params = generateParams({ prompt: 'olive oil [inference:600]', options: { pollInterval: 0.5, timeout: 20, maxConcurrency: 1 } });
+		const params = generateParams({ prompt: 'olive oil [inference:600]', options: { pollInterval: 2, timeout: 20, maxConcurrency: 1 } });
 		const output = await runNode(createExecuteContext({ ...contextFor(fake, params), items: [{ json: {} }, { json: {} }] }));
 		expect(output.map((item) => item.json.status)).toEqual(['completed', 'completed']);
 		const [, second] = fake.tasks.values();
