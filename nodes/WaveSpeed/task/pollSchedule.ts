@@ -142,7 +142,8 @@ export class DurationModel {
 
 	/**
 	 * A finished task: `reportedMs` is WaveSpeed's own figure when it gave one (timings.inference, which leaves out the
-	 * submit's own reply time), `lastRunningMs` and `firstDoneMs` when polls saw it still running and first done.
+	 * submit's own reply time); `lastRunningMs` when the last poll that saw it running was sent, `firstDoneMs` when the
+	 * reply of the first that saw it done was read (the end lies between).
 	 */
 	record(kind: string, sample: { reportedMs?: number; lastRunningMs: number; firstDoneMs: number }): void {
 		const { reportedMs, lastRunningMs, firstDoneMs } = sample;

@@ -109,9 +109,12 @@ async function pollUntilTerminal(ctx: IExecuteFunctions, task: Task, options: Wa
 			const polledAtMs = elapsedMs();
 			lastPollMs = polledAtMs;
 			current = await fetchTask(ctx, taskId, itemIndex, signal, deadlineMs);
+			// WaveSpeed answered "running" after the poll was sent, so the task ran at least until then; it answered "done"
+			// before the reply was read, so it ended by then. The poll's own send time is no bound for the end: on a busy
+			// event loop the request leaves late, and the end learnt too early makes every later task's first look miss.
 			if (!isTerminal(current.status)) lastRunningMs = polledAtMs;
 			else if (learning && current.status === COMPLETED_STATUS) {
-				learning.model.record(learning.kind, { reportedMs: current.timings?.inference, lastRunningMs, firstDoneMs: polledAtMs });
+				learning.model.record(learning.kind, { reportedMs: current.timings?.inference, lastRunningMs, firstDoneMs: elapsedMs() });
 			}
 		} catch (error) {
 			// Retries that ran into the limit: the task may still finish, as with any time-out.

@@ -79,6 +79,19 @@ describe('Generate Image, Get Balance and cost', () => {
 		expect(pollsOfSecond).toHaveLength(1);
 	});
 
+	it('learns when tasks end from when a poll was answered, not when it was sent: a poll slow to reach WaveSpeed costs later tasks no extra poll', async () => {
+		// Item 0's first poll leaves at 500 ms, before its 600 ms task ends, but reaches WaveSpeed 300 ms late and finds it
+		// done. Taking the send time as the end (500 ms) put item 1's first look before its end, and the next 500 ms later.
+		fake.faults.push({ route: 'result', kind: 'delay', delayMs: 300, times: 1 });
+		const params = generateParams({ prompt: 'olive oil [inference:600]', options: { pollInterval: 1, timeout: 20, maxConcurrency: 1 } });
+		const output = await runNode(createExecuteContext({ ...contextFor(fake, params), items: [{ json: {} }, { json: {} }] }));
+		expect(output.map((item) => item.json.status)).toEqual(['completed', 'completed']);
+		const [first, second] = fake.tasks.values();
+		const pollsOf = (task: { id: string }) => fake.requests.filter((request) => request.route === 'result' && request.path.includes(task.id));
+		expect(pollsOf(first)).toHaveLength(1);
+		expect(pollsOf(second)).toHaveLength(1);
+	});
+
 	it('refuses "auto" as an aspect ratio: there is no first image to take it from', async () => {
 		const error = await failure(runNode(createExecuteContext(contextFor(fake, generateParams({ aspectRatio: 'auto' })))));
 		expect(error.message).toBe('Unknown aspect ratio "auto" [item 0, parameter "Aspect Ratio"]');
