@@ -118,6 +118,8 @@ export function getOutputBinaryProperty(base: string, index: number): string {
 interface StoredOutput {
 	binary: IBinaryData;
 	type: MediaType;
+	/** The first bytes as they came (downloaded or decoded): the image's size is read from them, not from the store. */
+	head: Buffer;
 }
 
 /**
@@ -149,7 +151,7 @@ async function downloadOutput(
 				);
 				throw notAnImage;
 			}
-			return { binary: await ctx.helpers.prepareBinaryData(file.body, `${baseName}.${type.extension}`, type.mimeType), type };
+			return { binary: await ctx.helpers.prepareBinaryData(file.body, `${baseName}.${type.extension}`, type.mimeType), type, head: file.head };
 		});
 	} catch (error) {
 		throw error === notAnImage || signal?.aborted ? error : addGetResultHint(error, options.media === 'any' ? 'output' : 'image');
@@ -175,18 +177,25 @@ async function storeInlineOutput(
 		const what = bytes ? `base64 data that is not ${rules.what}` : `neither an http(s) URL nor base64 ${rules.listField === 'images' ? 'image ' : ''}data`;
 		throw new NodeOperationError(ctx.getNode(), `WaveSpeed sent ${what}: "${output.slice(0, 40)}…"`, { itemIndex });
 	}
-	return { binary: await ctx.helpers.prepareBinaryData(bytes, `${baseName}.${type.extension}`, type.mimeType), type };
+	return { binary: await ctx.helpers.prepareBinaryData(bytes, `${baseName}.${type.extension}`, type.mimeType), type, head: bytes };
 }
 
-/** Bytes of a stored output, and width and height of an image, read back from its first bytes. */
+/**
+ * Bytes of a stored output, and width and height of an image from its first bytes: those the download read ahead
+ * (nearly always enough: the first chunk off the socket), else read back from the store. Reading back every output
+ * costs a file open, or a database or S3 read in those binary modes, per item.
+ */
 async function describeStoredFile(ctx: ApiContext, stored: StoredOutput): Promise<IDataObject> {
 	const { binary } = stored;
 	let size;
 	if (stored.type.kind === 'image') {
-		const head = binary.id
-			? await readHeadBytes(await ctx.helpers.getBinaryStream(binary.id), IMAGE_HEAD_BYTES)
-			: Buffer.from(binary.data, 'base64').subarray(0, IMAGE_HEAD_BYTES);
-		size = readImageSize(head);
+		size = readImageSize(stored.head);
+		if (!size) {
+			const head = binary.id
+				? await readHeadBytes(await ctx.helpers.getBinaryStream(binary.id), IMAGE_HEAD_BYTES)
+				: Buffer.from(binary.data, 'base64').subarray(0, IMAGE_HEAD_BYTES);
+			size = readImageSize(head);
+		}
 	}
 	const bytes = binary.bytes ?? (binary.id ? undefined : Buffer.byteLength(binary.data, 'base64'));
 	return { ...(size ?? {}), ...(bytes !== undefined ? { fileSizeBytes: bytes } : {}) };

@@ -46,6 +46,8 @@ export interface FaultRule {
 	/** For 'reply'. */
 	contentType?: string;
 	body?: string | Buffer;
+	/** For 'reply': send this many bytes of the body, then the rest 200 ms later (a client's first read gets only them). */
+	firstChunkBytes?: number;
 	/** For 'stall' and 'reply': the Content-Length to declare, or 'none' for a chunked body of unknown length. */
 	contentLength?: number | 'none';
 	/** Hit every Nth matching request (1: all of them). */
@@ -115,7 +117,11 @@ export async function applyFault(rule: FaultRule, res: ServerResponse): Promise<
 		const body = Buffer.from(rule.body ?? '');
 		const headers = { ...(rule.contentType ? { 'Content-Type': rule.contentType } : {}), ...lengthHeader(rule.contentLength ?? body.length) };
 		res.writeHead(rule.status ?? 200, headers);
-		res.end(body);
+		if (rule.firstChunkBytes !== undefined) {
+			res.write(body.subarray(0, rule.firstChunkBytes));
+			await new Promise((resolve) => setTimeout(resolve, 200).unref());
+		}
+		res.end(rule.firstChunkBytes === undefined ? body : body.subarray(rule.firstChunkBytes));
 		return true;
 	}
 	const status = rule.status ?? 500;

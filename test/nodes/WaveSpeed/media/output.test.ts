@@ -86,4 +86,31 @@ describe('output item: what comes back is checked', () => {
 		const neither = await failureOf(build(['ftp://cdn.example.com/out.png']));
 		expect(neither.message).toContain('Output 1 of task task0123: WaveSpeed sent neither an http(s) URL nor base64 image data: "ftp://');
 	});
+
+	describe('the size of a stored image', () => {
+		const buildStored = async (outputs: string[]) => {
+			const { ctx } = createExecuteContext({ ...contextFor(fake, {}), binaryMode: 'filesystem' });
+			const readBack = jest.spyOn(ctx.helpers, 'getBinaryStream');
+			const item = await buildOutputItem(ctx, task(outputs), { itemIndex: 0, downloadOutput: true, outputBinaryProperty: 'data', deadlineMs: Date.now() + 20_000 });
+			return { item, readBacks: readBack.mock.calls.length };
+		};
+
+		it('comes from the bytes the download read first, without reading the stored file back (a file, database or S3 read an item)', async () => {
+			fake.faults.push({ route: 'download', kind: 'reply', contentType: 'image/png', body: makePlaceholderPng({ width: 1536, height: 1024 }) });
+			const { item, readBacks } = await buildStored([cdnUrl()]);
+			expect(item.json.images).toEqual([expect.objectContaining({ width: 1536, height: 1024, mimeType: 'image/png' })]);
+			expect(item.binary?.data.id).toBeDefined();
+			expect(readBacks).toBe(0);
+		});
+
+		it('is read back from the store when the first bytes off the socket stop before the frame header (a JPEG with a large EXIF block)', async () => {
+			// An APP1 segment of 30 KB, then the start of frame: 800 wide, 600 high.
+			const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, 0x75, 0x32]), Buffer.alloc(0x7530, 0x20)]);
+			const frame = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, 0x02, 0x58, 0x03, 0x20, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
+			const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8]), app1, frame, Buffer.from([0xff, 0xd9])]);
+			fake.faults.push({ route: 'download', kind: 'reply', contentType: 'image/jpeg', body: jpeg, firstChunkBytes: 20 });
+			const { item } = await buildStored([cdnUrl()]);
+			expect(item.json.images).toEqual([expect.objectContaining({ width: 800, height: 600, mimeType: 'image/jpeg' })]);
+		});
+	});
 });
