@@ -2,12 +2,14 @@
  * End to end, at a width above the old cap of 64 (issue 29): 300 Generate Image items at Max Concurrency 250 with 3 s
  * tasks, in a real n8n 2.40.7 whose heap is capped at 384 MB, against the local WaveSpeed server. Asserts on counts and
  * order (every item completed, in its place, one submit each; more than 64 tasks ran at once and never more than the
- * setting), never on elapsed time; it prints the span against the ideal for the README's "Running at scale".
+ * setting), never on elapsed time; it prints the span against the ideal for the README's "Running at scale". A second
+ * test runs the same batch with n8n's own nodes doing the least it needs, and prints the same figures beside.
  *   SCALE_E2E_ITEMS=1000 SCALE_E2E_CONCURRENCY=1000 npm run jest -- test/e2e/scale.e2e.test.ts   (a larger measurement)
  *   SCALE_E2E_HEAP_PORT=9239 also samples n8n's heap after a forced GC every 2 s through its inspector (a measurement:
  *   the forced GCs pause n8n, so the span of that run is not the one to quote).
  *   SCALE_E2E_DEBUG=1 also prints when each wave of tasks was created, and how long after their end the node saw them
  *   and had their images. n8n's CPU per item is printed where the suite's n8n server runs (Linux's /proc).
+ *   SCALE_E2E_INSPECT_PORT=9239 opens n8n's inspector without sampling, for a CPU profile taken from outside.
  */
 import { WebSocket } from 'undici';
 
@@ -74,6 +76,19 @@ async function sampleN8nHeap(port: string, everyMs: number): Promise<{ stop(): P
 	};
 }
 
+/** What both workflows start with: a Manual Trigger and a Code node making ITEMS prompts. */
+const START_AND_PROMPTS = [
+	{ id: 'p1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+	{
+		id: 'p2',
+		name: 'Prompts',
+		type: 'n8n-nodes-base.code',
+		typeVersion: 2,
+		position: [200, 0],
+		parameters: { jsCode: `return Array.from({ length: ${ITEMS} }, (_, index) => ({ json: { prompt: 'Product ' + index } }));` },
+	},
+];
+
 /** Manual Trigger → Code (ITEMS prompts) → WaveSpeed Generate Image at MAX_CONCURRENCY. */
 function wideWorkflow(credential: { id: string; name: string }) {
 	return {
@@ -86,15 +101,7 @@ function wideWorkflow(credential: { id: string; name: string }) {
 			Prompts: { main: [[{ node: 'WaveSpeed', type: 'main', index: 0 }]] },
 		},
 		nodes: [
-			{ id: 's1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 's2',
-				name: 'Prompts',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [200, 0],
-				parameters: { jsCode: `return Array.from({ length: ${ITEMS} }, (_, index) => ({ json: { prompt: 'Product ' + index } }));` },
-			},
+			...START_AND_PROMPTS,
 			{
 				id: 's3',
 				name: 'WaveSpeed',
@@ -140,15 +147,7 @@ function ownNodesWorkflow(fakeUrl: string, apiKey: string) {
 			Download: next('Waves'),
 		},
 		nodes: [
-			{ id: 'o1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 'o2',
-				name: 'Prompts',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [200, 0],
-				parameters: { jsCode: `return Array.from({ length: ${ITEMS} }, (_, index) => ({ json: { prompt: 'Product ' + index } }));` },
-			},
+			...START_AND_PROMPTS,
 			{ id: 'o3', name: 'Waves', type: 'n8n-nodes-base.splitInBatches', typeVersion: 3, position: [400, 0], parameters: { batchSize: MAX_CONCURRENCY, options: {} } },
 			httpRequest('o4', 'Submit', 600, {
 				method: 'POST',
