@@ -258,5 +258,4 @@ describe(`in a real n8n with a 384 MB heap, ${ITEMS} items at Max Concurrency ${
 		expect([...fake.tasks.values()].every((task) => task.outputSentAtMs !== undefined && task.outputSentAtMs >= task.completeAtMs)).toBe(true);
 		printFigures("n8n's own nodes", fake, { cpuMs, localServerCpuMs });
 	}, 15 * 60_000);
-
 });

@@ -46,7 +46,7 @@ export interface FaultRule {
 	/** For 'reply'. */
 	contentType?: string;
 	body?: string | Buffer;
-	/** For 'reply': send this many bytes of the body, then the rest 200 ms later (a client's first read gets only them). */
+	/** For 'reply': send this many bytes of the body, then the rest 200 ms later (a client that reads at once gets them alone first). */
 	firstChunkBytes?: number;
 	/** For 'stall' and 'reply': the Content-Length to declare, or 'none' for a chunked body of unknown length. */
 	contentLength?: number | 'none';
