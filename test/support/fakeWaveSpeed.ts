@@ -67,6 +67,9 @@ export interface FakeTask {
 	firstSeenDoneAtMs?: number;
 	/** When the first output was fully sent: the latency the node added is this minus completeAtMs. */
 	outputSentAtMs?: number;
+	/** The same two events in the server's own order (see RecordedRequest.seq): for tests that compare order. */
+	firstSeenDoneSeq?: number;
+	outputSentSeq?: number;
 }
 
 export interface RecordedRequest {
@@ -76,6 +79,11 @@ export interface RecordedRequest {
 	headers: Record<string, string | string[] | undefined>;
 	bodyBytes: number;
 	atMs: number;
+	/**
+	 * The request's place among everything the server saw (requests, a poll seeing an end, an output sent): tests that
+	 * ask "which came first" compare these, never times, which tie within a millisecond.
+	 */
+	seq: number;
 }
 
 export interface FakeWaveSpeed {
@@ -125,6 +133,9 @@ export async function startFakeWaveSpeed(
 	const uploads = new Map<string, { bytes?: Buffer; size: number; contentType: string; signature: string; fileName: string }>();
 	const outputCache = new Map<string, Buffer>();
 	const sockets = new Set<Socket>();
+	// The server's own order of events (RecordedRequest.seq); never reset, so it only grows.
+	let lastSeq = 0;
+	const nextSeq = () => ++lastSeq;
 
 	const fake: FakeWaveSpeed = {
 		url: '',
@@ -316,6 +327,7 @@ export async function startFakeWaveSpeed(
 				await new Promise((resolve) => setTimeout(resolve, 10));
 			}
 			task.firstSeenDoneAtMs ??= Date.now();
+			task.firstSeenDoneSeq ??= nextSeq();
 		}
 		send(res, 200, taskJson(task, Date.now()));
 	};
@@ -326,7 +338,10 @@ export async function startFakeWaveSpeed(
 		if (!task) return send(res, 404, null, `prediction ${id} not found`);
 		const nowMs = Date.now();
 		const json = taskJson(task, nowMs);
-		if (['completed', 'failed'].includes(String(json.status))) task.firstSeenDoneAtMs ??= nowMs;
+		if (['completed', 'failed'].includes(String(json.status))) {
+			task.firstSeenDoneAtMs ??= nowMs;
+			task.firstSeenDoneSeq ??= nextSeq();
+		}
 		send(res, 200, json);
 	};
 
@@ -421,7 +436,10 @@ export async function startFakeWaveSpeed(
 			return;
 		}
 		const bytes = renderOutput(task, index);
-		res.on('finish', () => (task.outputSentAtMs ??= Date.now()));
+		res.on('finish', () => {
+			task.outputSentAtMs ??= Date.now();
+			task.outputSentSeq ??= nextSeq();
+		});
 		handleFile(res, bytes, MEDIA_FILES[kind].contentType);
 	};
 
@@ -431,7 +449,7 @@ export async function startFakeWaveSpeed(
 			const method = (req.method ?? 'GET').toUpperCase();
 			const route = routeOf(method, url.pathname);
 			const body = await readBody(req);
-			fake.requests.push({ method, path: url.pathname, route, headers: req.headers, bodyBytes: body.length, atMs: Date.now() });
+			fake.requests.push({ method, path: url.pathname, route, headers: req.headers, bodyBytes: body.length, atMs: Date.now(), seq: nextSeq() });
 
 			if (API_ROUTES.includes(route) && req.headers.authorization !== `Bearer ${options.apiKey}`) {
 				return send(res, 401, null, 'Unauthorized: invalid or inactive API key');

@@ -39,8 +39,8 @@ describe('a batch over the account concurrency cap', () => {
 		expect(peakOverlap(tasks)).toBe(2);
 		// No refusal, so the node's limit stayed at Max Concurrency. In the local server's log: every submit came before
 		// any poll found a task ended; a node holding back to the cap learns of a free slot only from such a poll.
-		const lastSubmitMs = Math.max(...fake.requests.filter((request) => request.route === 'generate').map((request) => request.atMs));
-		expect(lastSubmitMs).toBeLessThan(Math.min(...tasks.map((task) => task.firstSeenDoneAtMs!)));
+		const lastSubmit = Math.max(...fake.requests.filter((request) => request.route === 'generate').map((request) => request.seq));
+		expect(lastSubmit).toBeLessThan(Math.min(...tasks.map((task) => task.firstSeenDoneSeq!)));
 	});
 
 	it('queued past the Timeout: the late items fail on their Timeout, each submitted once, no wait unbounded', async () => {

@@ -58,6 +58,6 @@ describe('image tasks', () => {
 		// In the local server's log: the second submit came before the first task's (delayed) output was sent. A slot
 		// held through the download would put it after, however fast or slow the machine.
 		const [first] = fake.tasks.values();
-		expect(submits[1].atMs).toBeLessThan(first.outputSentAtMs!);
+		expect(submits[1].seq).toBeLessThan(first.outputSentSeq!);
 	});
 });
